@@ -1,0 +1,29 @@
+/** Every fact collector, by fact name. One module per area; each exports `collectors`. */
+import type { Collector } from './types.js';
+import { collectors as files } from './files.js';
+import { collectors as packages } from './packages.js';
+import { collectors as services } from './services.js';
+import { collectors as accounts } from './accounts.js';
+import { collectors as kernel } from './kernel.js';
+import { collectors as network } from './network.js';
+import { collectors as sshd } from './sshd.js';
+import { collectors as logging } from './logging.js';
+import { collectors as cron } from './cron.js';
+import { collectors as special } from './special-files.js';
+import { collectors as system } from './system.js';
+
+const all: Collector[] = [...files, ...packages, ...services, ...accounts, ...kernel, ...network, ...sshd, ...logging, ...cron, ...special, ...system];
+
+const byName = new Map<string, Collector>();
+for (const c of all) {
+  if (byName.has(c.name)) throw new Error(`two collectors named ${c.name}`);
+  byName.set(c.name, c);
+}
+
+export function collectorFor(name: string): Collector | undefined {
+  return byName.get(name);
+}
+
+export function allCollectors(): Collector[] {
+  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+}

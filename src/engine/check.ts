@@ -1,0 +1,304 @@
+/** Evaluates declarative checks over collected facts. Pure: no I/O, same answer on live or stored facts. */
+import { factKey, type Evidence, type Fact, type FactSchemas, type FieldType, type FieldValue, type Row, type ScanMode } from '../core/types.js';
+import { applyOperator, operatorAllowed, show, type Resolved } from './operators.js';
+import { OPERATORS, type Check, type Condition, type LeafCheck, type Operand, type Operator } from './rule.js';
+import { parseMode } from '../core/values.js';
+
+export type VerdictStatus = 'pass' | 'fail' | 'error' | 'not_checked' | 'not_applicable' | 'manual' | 'skip';
+export interface Verdict {
+  status: VerdictStatus;
+  message: string;
+  evidence: Evidence[];
+}
+
+export interface EvalEnv {
+  facts: ReadonlyMap<string, Fact>;
+  schemas: FactSchemas;
+  params: Readonly<Record<string, unknown>>;
+  mode: ScanMode;
+}
+
+const MAX_EVIDENCE = 20;
+const COMBINATORS = new Set(['all', 'any', 'not']);
+
+export function isLeaf(c: Check): c is LeafCheck {
+  return 'fact' in c;
+}
+
+export function leafRequests(c: Check | undefined, out: { name: string; args: Record<string, string> }[] = []) {
+  if (!c) return out;
+  if (isLeaf(c)) out.push({ name: c.fact, args: c.args ?? {} });
+  else if ('all' in c) c.all.forEach((x) => leafRequests(x, out));
+  else if ('any' in c) c.any.forEach((x) => leafRequests(x, out));
+  else if ('not' in c) leafRequests(c.not, out);
+  return out;
+}
+
+function resolve(o: Operand, env: EvalEnv): Resolved {
+  if (o !== null && typeof o === 'object' && !Array.isArray(o)) return (env.params[o.param] ?? null) as Resolved;
+  return o;
+}
+
+function isOps(v: unknown): v is Partial<Record<Operator, Operand>> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !('param' in v);
+}
+
+const OP_TEXT: Record<Operator, string> = {
+  eq: '=',
+  ne: '≠',
+  in: 'one of',
+  not_in: 'none of',
+  lt: '<',
+  le: '≤',
+  gt: '>',
+  ge: '≥',
+  matches: 'matching',
+  not_matches: 'not matching',
+  contains: 'containing',
+  not_contains: 'not containing',
+  starts_with: 'starting with',
+  ends_with: 'ending with',
+  at_most: 'at most',
+  exists: 'present:',
+  empty: 'empty:',
+  subset_of: 'within',
+  ip_in: 'inside',
+  not_ip_in: 'outside',
+};
+
+interface Miss {
+  field: string;
+  actual: FieldValue | undefined;
+  expected: string;
+}
+
+/** Tests one row; returns the unmet field conditions (empty when the row satisfies the condition). */
+function testRow(cond: Condition, row: Row, fieldTypes: Readonly<Record<string, FieldType>>, env: EvalEnv): Miss[] {
+  const misses: Miss[] = [];
+  for (const [key, spec] of Object.entries(cond)) {
+    if (key === 'all') {
+      for (const c of spec as Condition[]) misses.push(...testRow(c, row, fieldTypes, env));
+      continue;
+    }
+    if (key === 'any') {
+      const subs = (spec as Condition[]).map((c) => testRow(c, row, fieldTypes, env));
+      if (!subs.some((m) => m.length === 0)) misses.push({ field: '(any)', actual: undefined, expected: subs.map((m) => m.map((x) => `${x.field} ${x.expected}`).join(' and ')).join(' or ') });
+      continue;
+    }
+    if (key === 'not') {
+      if (testRow(spec as Condition, row, fieldTypes, env).length === 0) misses.push({ field: '(not)', actual: undefined, expected: 'the negated condition to be false' });
+      continue;
+    }
+    const type = fieldTypes[key];
+    const scheme = row['manager'] === 'rpm' ? 'rpm' : 'dpkg';
+    const actual = row[key];
+    const ops: [Operator, Operand][] = isOps(spec) ? (Object.entries(spec) as [Operator, Operand][]) : [['eq', spec as Operand]];
+    for (const [op, operand] of ops) {
+      const expected = resolve(operand, env);
+      if (!applyOperator(op, actual, expected, { type, scheme })) misses.push({ field: key, actual, expected: `${OP_TEXT[op]} ${show(expected, type)}` });
+    }
+  }
+  return misses;
+}
+
+function rowEvidence(fact: Fact, row: Row, fieldTypes: Readonly<Record<string, FieldType>>, message: string, miss?: Miss): Evidence {
+  const ev: Evidence = { fact: fact.key, message };
+  const p = row['path'];
+  const l = row['line'];
+  if (typeof p === 'string') ev.path = p;
+  if (typeof l === 'number') ev.line = l;
+  if (miss) {
+    ev.field = miss.field;
+    if (miss.actual !== undefined) ev.actual = miss.actual;
+    ev.expected = miss.expected;
+  }
+  void fieldTypes;
+  return ev;
+}
+
+/** A short label for a row in messages: its name-like columns. */
+function rowLabel(row: Row, fieldTypes: Readonly<Record<string, FieldType>>): string {
+  for (const k of ['name', 'key', 'path', 'user', 'module', 'unit', 'mountpoint', 'local', 'rule', 'text']) {
+    const v = row[k];
+    if (v !== undefined && v !== null && !Array.isArray(v)) return `${k}=${show(v, fieldTypes[k])}`;
+  }
+  return JSON.stringify(row).slice(0, 120);
+}
+
+function describeCond(c: Condition | undefined): string {
+  if (!c) return 'any entry';
+  return Object.entries(c)
+    .map(([k, v]) => (isOps(v) && !COMBINATORS.has(k) ? Object.entries(v).map(([op, o]) => `${k} ${OP_TEXT[op as Operator] ?? op} ${show(o as Resolved)}`).join(', ') : `${k} ${COMBINATORS.has(k) ? '(…)' : '= ' + show(v as Resolved)}`))
+    .join(', ');
+}
+
+export function evaluateLeaf(leaf: LeafCheck, env: EvalEnv): Verdict {
+  if (leaf.live_only && env.mode !== 'live') return { status: 'skip', message: `live-only check of ${leaf.fact} skipped offline`, evidence: [] };
+  const key = factKey({ name: leaf.fact, args: leaf.args ?? {} });
+  const fact = env.facts.get(key);
+  if (!fact) return { status: 'not_checked', message: `fact ${key} was not collected`, evidence: [{ fact: key, message: 'not collected' }] };
+  if (fact.status === 'not_collected')
+    return { status: 'not_checked', message: fact.reason ?? `fact ${key} was not collected`, evidence: [{ fact: key, message: fact.reason ?? 'not collected' }] };
+  if (fact.status === 'error') return { status: 'error', message: fact.reason ?? `collecting ${key} failed`, evidence: [{ fact: key, message: fact.reason ?? 'error' }] };
+  const types = env.schemas[leaf.fact]?.fields ?? {};
+  const selected = leaf.where ? fact.rows.filter((r) => testRow(leaf.where!, r, types, env).length === 0) : fact.rows;
+  const expect = leaf.expect ?? 'all';
+  let v: Verdict;
+  if (expect === 'none') {
+    const bad = leaf.test ? selected.filter((r) => testRow(leaf.test!, r, types, env).length === 0) : selected;
+    v =
+      bad.length === 0
+        ? { status: 'pass', message: `no ${leaf.fact} entry with ${describeCond(leaf.where)}${leaf.test ? ' and ' + describeCond(leaf.test) : ''}`, evidence: [{ fact: key, message: `${fact.rows.length} entries examined, none matched` }] }
+        : { status: 'fail', message: `${bad.length} ${leaf.fact} ${bad.length === 1 ? 'entry' : 'entries'} found that should not exist: ${bad.slice(0, 3).map((r) => rowLabel(r, types)).join('; ')}`, evidence: bad.slice(0, MAX_EVIDENCE).map((r) => rowEvidence(fact, r, types, `unexpected: ${rowLabel(r, types)}`)) };
+  } else if (selected.length === 0) {
+    const outcome = leaf.if_empty ?? 'fail';
+    v = { status: outcome, message: `no ${leaf.fact} entry with ${describeCond(leaf.where)}`, evidence: [{ fact: key, message: `no entry with ${describeCond(leaf.where)} (${fact.rows.length} examined)` }] };
+  } else if (expect === 'any') {
+    const good = leaf.test ? selected.filter((r) => testRow(leaf.test!, r, types, env).length === 0) : selected;
+    v =
+      good.length > 0
+        ? { status: 'pass', message: `${rowLabel(good[0]!, types)} satisfies the check`, evidence: good.slice(0, 3).map((r) => rowEvidence(fact, r, types, `found: ${rowLabel(r, types)}`)) }
+        : {
+            status: 'fail',
+            message: `none of ${selected.length} ${leaf.fact} entries has ${describeCond(leaf.test)}`,
+            evidence: selected.slice(0, MAX_EVIDENCE).map((r) => {
+              const miss = testRow(leaf.test!, r, types, env)[0];
+              return rowEvidence(fact, r, types, `${rowLabel(r, types)}: ${miss ? `${miss.field} is ${show(miss.actual, types[miss.field])}, expected ${miss.expected}` : 'no match'}`, miss);
+            }),
+          };
+  } else {
+    const failures: Evidence[] = [];
+    const passes: Evidence[] = [];
+    for (const r of selected) {
+      const misses = leaf.test ? testRow(leaf.test, r, types, env) : [];
+      if (misses.length === 0) {
+        if (passes.length < 3) passes.push(rowEvidence(fact, r, types, `ok: ${rowLabel(r, types)}`));
+      } else
+        for (const m of misses)
+          if (failures.length < MAX_EVIDENCE)
+            failures.push(rowEvidence(fact, r, types, `${rowLabel(r, types)}: ${m.field} is ${show(m.actual, types[m.field])}, expected ${m.expected}`, m));
+    }
+    v = failures.length === 0 ? { status: 'pass', message: `all ${selected.length} matching ${leaf.fact} entries comply`, evidence: passes } : { status: 'fail', message: failures[0]!.message, evidence: failures };
+  }
+  if (fact.status === 'incomplete' && v.status === 'pass')
+    return { status: 'not_checked', message: `fact ${key} is incomplete (${fact.reason ?? 'partial'}); cannot conclude pass`, evidence: v.evidence };
+  return v;
+}
+
+export function evaluateCheck(c: Check, env: EvalEnv): Verdict {
+  if (isLeaf(c)) return evaluateLeaf(c, env);
+  if ('manual' in c) return { status: 'manual', message: c.manual, evidence: [] };
+  if ('not' in c) {
+    const v = evaluateCheck(c.not, env);
+    if (v.status === 'pass') return { status: 'fail', message: `not expected: ${v.message}`, evidence: v.evidence };
+    if (v.status === 'fail') return { status: 'pass', message: `as expected, not: ${v.message}`, evidence: v.evidence };
+    return v;
+  }
+  const parts = ('all' in c ? c.all : c.any).map((x) => evaluateCheck(x, env)).filter((v) => v.status !== 'skip');
+  if (parts.length === 0) return { status: 'skip', message: 'every part skipped', evidence: [] };
+  const by = (s: VerdictStatus) => parts.filter((p) => p.status === s);
+  const merge = (vs: Verdict[], status: VerdictStatus): Verdict => ({ status, message: vs.map((v) => v.message).join('; '), evidence: vs.flatMap((v) => v.evidence).slice(0, MAX_EVIDENCE) });
+  if ('all' in c) {
+    if (by('fail').length) return merge(by('fail'), 'fail');
+    if (by('error').length) return merge(by('error'), 'error');
+    if (by('not_checked').length) return merge(by('not_checked'), 'not_checked');
+    if (by('pass').length === 0) return merge(parts, parts[0]!.status);
+    return merge(by('pass'), 'pass');
+  }
+  if (by('pass').length) return merge(by('pass'), 'pass');
+  if (by('error').length) return merge(by('error'), 'error');
+  if (by('not_checked').length) return merge(by('not_checked'), 'not_checked');
+  if (by('fail').length) return merge(by('fail'), 'fail');
+  return merge(parts, parts[0]!.status);
+}
+
+// ---------------------------------------------------------------- validation (when content loads)
+
+export interface CheckIssue {
+  path: (string | number)[];
+  code: string;
+  message: string;
+}
+
+function validateCondition(cond: unknown, fields: Readonly<Record<string, FieldType>>, params: ReadonlySet<string>, path: (string | number)[], out: CheckIssue[]): void {
+  if (cond === null || typeof cond !== 'object' || Array.isArray(cond)) {
+    out.push({ path, code: 'invalid_condition', message: 'a condition is a mapping of field names to values or operators' });
+    return;
+  }
+  for (const [key, spec] of Object.entries(cond)) {
+    const p = [...path, key];
+    if (key === 'all' || key === 'any') {
+      if (!Array.isArray(spec)) out.push({ path: p, code: 'invalid_condition', message: `${key} takes a list of conditions` });
+      else spec.forEach((c, i) => validateCondition(c, fields, params, [...p, i], out));
+      continue;
+    }
+    if (key === 'not') {
+      validateCondition(spec, fields, params, p, out);
+      continue;
+    }
+    const type = fields[key];
+    if (!type) {
+      out.push({ path: p, code: 'unknown_field', message: `unknown field "${key}"; this fact has: ${Object.keys(fields).join(', ')}` });
+      continue;
+    }
+    const ops: [string, unknown][] = isOps(spec) ? Object.entries(spec) : [['eq', spec]];
+    for (const [op, operand] of ops) {
+      const po = isOps(spec) ? [...p, op] : p;
+      if (!(OPERATORS as readonly string[]).includes(op)) {
+        out.push({ path: po, code: 'unknown_operator', message: `unknown operator "${op}"; use one of ${OPERATORS.join(', ')}` });
+        continue;
+      }
+      const bad = operatorAllowed(op as Operator, type);
+      if (bad) out.push({ path: po, code: 'operator_type', message: bad });
+      if (operand !== null && typeof operand === 'object' && !Array.isArray(operand)) {
+        const name = (operand as { param?: unknown }).param;
+        if (typeof name !== 'string' || Object.keys(operand).length !== 1) out.push({ path: po, code: 'invalid_operand', message: 'an operand is a value, a list, or {param: name}' });
+        else if (!params.has(name)) out.push({ path: po, code: 'unknown_param', message: `parameter "${name}" is not declared in this rule's parameters` });
+        continue;
+      }
+      if ((type === 'mode' || op === 'at_most') && ['eq', 'ne', 'at_most', 'in', 'not_in'].includes(op)) {
+        const vals = Array.isArray(operand) ? operand : [operand];
+        for (const v of vals)
+          if (v !== null && (typeof v !== 'string' || parseMode(v) === undefined))
+            out.push({ path: po, code: 'mode_not_octal', message: `file modes are octal strings such as "0640"; ${JSON.stringify(v)} would be read as a decimal number` });
+      }
+      if ((op === 'matches' || op === 'not_matches') && typeof operand === 'string') {
+        try {
+          new RegExp(operand.startsWith('(?i)') ? operand.slice(4) : operand);
+        } catch (e) {
+          out.push({ path: po, code: 'invalid_regex', message: `invalid regular expression: ${e instanceof Error ? e.message : String(e)}` });
+        }
+      }
+      if (['in', 'not_in', 'subset_of'].includes(op) && !Array.isArray(operand)) out.push({ path: po, code: 'invalid_operand', message: `${op} takes a list` });
+    }
+  }
+}
+
+export function validateCheck(c: unknown, schemas: FactSchemas, params: ReadonlySet<string>, path: (string | number)[] = ['check']): CheckIssue[] {
+  const out: CheckIssue[] = [];
+  const walk = (node: unknown, p: (string | number)[]): void => {
+    if (node === null || typeof node !== 'object') return;
+    const n = node as Record<string, unknown>;
+    if (Array.isArray(n['all'])) (n['all'] as unknown[]).forEach((x, i) => walk(x, [...p, 'all', i]));
+    else if (Array.isArray(n['any'])) (n['any'] as unknown[]).forEach((x, i) => walk(x, [...p, 'any', i]));
+    else if (n['not'] !== undefined) walk(n['not'], [...p, 'not']);
+    else if (typeof n['fact'] === 'string') {
+      const schema = schemas[n['fact']];
+      if (!schema) {
+        out.push({ path: [...p, 'fact'], code: 'unknown_fact', message: `unknown fact "${n['fact']}"; see \`bulwark facts\` for the list` });
+        return;
+      }
+      const args = (n['args'] ?? {}) as Record<string, unknown>;
+      for (const a of Object.keys(args)) if (!schema.params?.[a]) out.push({ path: [...p, 'args', a], code: 'unknown_arg', message: `fact ${n['fact']} takes no argument "${a}"` });
+      for (const [a, spec] of Object.entries(schema.params ?? {})) if (spec.required && args[a] === undefined) out.push({ path: [...p, 'args'], code: 'missing_arg', message: `fact ${n['fact']} needs the argument "${a}"` });
+      if (n['where'] !== undefined) validateCondition(n['where'], schema.fields, params, [...p, 'where'], out);
+      if (n['test'] !== undefined) validateCondition(n['test'], schema.fields, params, [...p, 'test'], out);
+      if (n['expect'] === 'any' || n['expect'] === undefined) {
+        if (n['expect'] === undefined && n['test'] === undefined && n['where'] !== undefined)
+          out.push({ path: p, code: 'vacuous_check', message: 'a check with `where` but no `test` needs `expect: any` (must exist) or `expect: none` (must not exist)' });
+      }
+    }
+  };
+  walk(c, path);
+  return out;
+}
