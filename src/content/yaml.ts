@@ -13,7 +13,7 @@ export interface Located<T> {
 export function parseYaml(text: string, file: string): { doc: Document; lines: LineCounter; issues: Issue[] } {
   const lines = new LineCounter();
   // Core schema, no custom tags, no merge keys: plain data only.
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, schema: 'core', merge: false, uniqueKeys: true, maxAliasCount: 100 });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, schema: 'core', merge: false, uniqueKeys: true });
   const issues: Issue[] = [];
   for (const e of doc.errors) {
     const pos = e.linePos?.[0];

@@ -1,0 +1,333 @@
+/** The command line. Thin: parses arguments, calls modules, maps errors to exit codes. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, Option, CommanderError } from 'commander';
+import { BulwarkError, formatIssue } from '../core/errors.js';
+import { SEVERITIES, severityRank, type Severity } from '../core/types.js';
+import { loadCatalogue, loadPolicy, loadTailoring, factSchemas } from '../content/load.js';
+import { resolveProfile, type Catalogue } from '../engine/profile.js';
+import { FsTarget } from '../targets/target.js';
+import { runScan } from '../scan/run.js';
+import { Store, defaultDbPath } from '../store/db.js';
+import { buildReport } from '../report/json.js';
+import { renderText } from '../report/text.js';
+import { allCollectors } from '../collect/registry.js';
+import { collectOne, makeContext } from '../collect/runner.js';
+
+/** Exit codes: 0 ok, 1 findings at/above --fail-on, 2 bad usage or input, 3 database problem, 4 internal error. */
+export const EXIT = { ok: 0, findings: 1, usage: 2, db: 3, internal: 4 } as const;
+
+function version(): string {
+  const pkg = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'package.json');
+  try {
+    return (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function exitCodeFor(e: BulwarkError): number {
+  if (e.code.startsWith('BW_DB_')) return EXIT.db;
+  if (e.code === 'BW_INTERNAL') return EXIT.internal;
+  return EXIT.usage;
+}
+
+function printError(e: BulwarkError): void {
+  process.stderr.write(`bulwark: error ${e.code}: ${e.message}\n`);
+  for (const i of e.issues.slice(0, 50)) process.stderr.write(`  ${formatIssue(i)}\n`);
+  if (e.issues.length > 50) process.stderr.write(`  … and ${e.issues.length - 50} more\n`);
+  process.stderr.write(`  hint: ${e.hint}\n`);
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+function loadWithPolicies(policies: string[]): { catalogue: Catalogue; policyRules: string[] } {
+  let catalogue = loadCatalogue();
+  const policyRules: string[] = [];
+  for (const p of policies) {
+    const r = loadPolicy(p, catalogue);
+    catalogue = r.catalogue;
+    policyRules.push(...r.ruleIds);
+  }
+  return { catalogue, policyRules };
+}
+
+function progress(enabled: boolean) {
+  const tty = process.stderr.isTTY;
+  let last = '';
+  return (p: { phase: string; done: number; total: number; current?: string }) => {
+    if (!enabled) return;
+    const line = p.phase === 'collect' ? `collecting facts ${p.done}/${p.total}${p.current ? ` (${p.current.slice(0, 40)})` : ''}` : `evaluating rules ${p.done}/${p.total}`;
+    if (tty) process.stderr.write(`\r\x1b[2K${line}`);
+    else if (p.phase !== last || p.done === p.total) process.stderr.write((p.done === p.total ? line : `${p.phase === 'collect' ? 'collecting' : 'evaluating'} ${p.total} ${p.phase === 'collect' ? 'facts' : 'rules'}…`) + '\n');
+    last = p.phase;
+    if (tty && p.phase === 'evaluate' && p.done === p.total) process.stderr.write('\r\x1b[2K');
+  };
+}
+
+interface ScanFlags {
+  root?: string;
+  profile: string;
+  rule?: string[];
+  tailoring?: string;
+  policy?: string[];
+  db?: string;
+  store: boolean;
+  report: string | false;
+  format: 'text' | 'json';
+  failOn?: Severity;
+  quiet?: boolean;
+}
+
+async function scanCommand(flags: ScanFlags, profileExplicit: boolean): Promise<number> {
+  const v = version();
+  const { catalogue, policyRules } = loadWithPolicies(flags.policy ?? []);
+  const tailoring = flags.tailoring ? loadTailoring(flags.tailoring, catalogue) : undefined;
+  const target = flags.root ? await FsTarget.mounted(flags.root) : FsTarget.live();
+  const dbPath = flags.store ? path.resolve(flags.db ?? defaultDbPath()) : null;
+  const reportPath = flags.report === false ? null : path.resolve(flags.report);
+  // A scan never writes into what it assesses.
+  if (target.kind === 'root') {
+    for (const [what, p] of [['database', dbPath], ['report', reportPath]] as const)
+      if (p && isInside(fs.existsSync(path.dirname(p)) ? path.join(fs.realpathSync(path.dirname(p)), path.basename(p)) : p, target.root))
+        throw new BulwarkError('BW_WRITE_INSIDE_TARGET', `the ${what} ${p} would be written inside the scanned root ${target.root}`, `pass a ${what === 'database' ? '--db' : '--report'} path outside the image`);
+  }
+  const scan = await runScan(target, {
+    catalogue,
+    profile: flags.profile,
+    profileExplicit,
+    ...(tailoring ? { tailoring, tailoringFile: flags.tailoring! } : {}),
+    ...(flags.rule ? { rules: flags.rule } : {}),
+    policyRules,
+    policyFiles: flags.policy ?? [],
+    onProgress: progress(!flags.quiet),
+  });
+  let storedIn: string | null = null;
+  let dbError: BulwarkError | undefined;
+  if (dbPath) {
+    try {
+      const store = await Store.open(dbPath);
+      try {
+        await store.saveScan(scan, v);
+        storedIn = dbPath;
+      } finally {
+        await store.close();
+      }
+    } catch (e) {
+      dbError = e instanceof BulwarkError ? e : new BulwarkError('BW_DB_OPEN', String(e), 'check the database path');
+    }
+  }
+  const report = buildReport(scan, v, storedIn);
+  if (reportPath) {
+    fs.mkdirSync(path.dirname(reportPath), { recursive: true });
+    const tmp = `${reportPath}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(report, null, 2) + '\n');
+    fs.renameSync(tmp, reportPath);
+  }
+  if (flags.format === 'json') process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  else {
+    process.stdout.write(renderText(report, { color: process.stdout.isTTY && !process.env['NO_COLOR'] }));
+    if (reportPath) process.stdout.write(`JSON report: ${reportPath}\n`);
+  }
+  if (dbError) {
+    printError(dbError);
+    return EXIT.db;
+  }
+  if (flags.failOn) {
+    const min = severityRank(flags.failOn);
+    const n = scan.results.filter((r) => r.status === 'fail' && severityRank(r.severity) >= min).length;
+    if (n > 0) {
+      process.stderr.write(`bulwark: ${n} failed rule(s) at or above ${flags.failOn} (--fail-on)\n`);
+      return EXIT.findings;
+    }
+  }
+  return EXIT.ok;
+}
+
+export function formatReferences(refs: Record<string, unknown>): string {
+  return Object.entries(refs)
+    .map(([k, v]) => {
+      if (typeof v === 'string') return `${k} ${v}`;
+      if (Array.isArray(v)) return `${k} ${v.map(String).join(', ')}`;
+      return `${k} ${Object.entries(v as Record<string, string>).map(([b, n]) => `${b} ${n}`).join(', ')}`;
+    })
+    .join('; ');
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command();
+  program.name('bulwark').description('Assess and reduce the attack surface of hosts, images and devices.').version(version());
+  program.showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('scan')
+    .description('assess this host (default) or an offline mounted root against a profile')
+    .option('--root <dir>', 'assess an offline mounted root (image, VM disk, firmware rootfs, container export)')
+    .option('--profile <name>', 'profile to apply', 'default')
+    .option('--rule <id...>', 'only these rules (ids or aliases)')
+    .option('--tailoring <file>', 'tailoring file: select/unselect rules, set parameters and severities')
+    .option('--policy <file...>', "a plant's or vendor's own rules (YAML, same format as built-in rules)")
+    .option('--db <path>', `database file (default: $BULWARK_DB or ${defaultDbPath()})`)
+    .option('--no-store', 'do not store the scan in the database')
+    .option('--report <file>', 'write the JSON report here', 'bulwark-report.json')
+    .option('--no-report', 'do not write the JSON report')
+    .addOption(new Option('--format <format>', 'what to print on stdout').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a rule of this severity or higher fails').choices([...SEVERITIES]))
+    .option('-q, --quiet', 'no progress on stderr')
+    .action(async (flags: ScanFlags, cmd: Command) => {
+      setExit(await scanCommand(flags, cmd.getOptionValueSource('profile') === 'cli'));
+    });
+
+  const rules = program.command('rules').description('the rule catalogue');
+  rules
+    .command('list')
+    .description('list rules')
+    .option('--profile <name>', 'only the rules a profile selects')
+    .option('--area <area>', 'only one area')
+    .option('--policy <file...>', 'include rules from policy files')
+    .addOption(new Option('--format <format>').choices(['text', 'json']).default('text'))
+    .action((o: { profile?: string; area?: string; policy?: string[]; format: string }) => {
+      const { catalogue } = loadWithPolicies(o.policy ?? []);
+      let list = [...catalogue.rules.values()];
+      if (o.profile) {
+        const ids = new Set(resolveProfile(catalogue, o.profile).map((s) => s.rule.id));
+        list = list.filter((r) => ids.has(r.id));
+      }
+      if (o.area) list = list.filter((r) => r.area === o.area);
+      list.sort((a, b) => a.area.localeCompare(b.area) || a.id.localeCompare(b.id));
+      if (o.format === 'json') process.stdout.write(JSON.stringify(list.map((r) => ({ id: r.id, area: r.area, severity: r.severity, title: r.title, experimental: r.experimental ?? false })), null, 2) + '\n');
+      else process.stdout.write(table([['ID', 'AREA', 'SEVERITY', 'TITLE'], ...list.map((r) => [r.id + (r.experimental ? ' (exp)' : ''), r.area, r.severity, r.title])]) + `${list.length} rules\n`);
+    });
+  rules
+    .command('show <id>')
+    .description('show one rule: description, rationale, check, fix, references')
+    .option('--policy <file...>', 'include rules from policy files')
+    .addOption(new Option('--format <format>').choices(['text', 'json', 'yaml']).default('text'))
+    .action((id: string, o: { policy?: string[]; format: string }) => {
+      const { catalogue } = loadWithPolicies(o.policy ?? []);
+      const real = catalogue.rules.has(id) ? id : catalogue.aliases.get(id);
+      const r = real ? catalogue.rules.get(real) : undefined;
+      if (!r) throw new BulwarkError('BW_RULE_NOT_FOUND', `no rule "${id}"`, 'see `bulwark rules list`');
+      if (o.format === 'json') {
+        process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+        return;
+      }
+      const lines = [
+        `${r.id}  [${r.area}, ${r.severity}${r.experimental ? ', experimental' : ''}]`,
+        r.title,
+        '',
+        r.description,
+        '',
+        `Why: ${r.rationale}`,
+        '',
+        `Platforms: ${r.platforms.join(', ')}`,
+        `References: ${formatReferences(r.references) || 'none'}`,
+        ...(r.aliases?.length ? [`Aliases: ${r.aliases.join(', ')}`] : []),
+        ...(r.parameters ? [`Parameters: ${Object.entries(r.parameters).map(([k, p]) => `${k}=${JSON.stringify(p.default)} (${p.description})`).join('; ')}`] : []),
+        '',
+        `Fix (${r.fix.impact}${r.fix.restart?.length ? `, restarts ${r.fix.restart.join(', ')}` : ''}${r.fix.reboot ? ', reboot' : ''}${r.fix.lockout_risk ? ', LOCKOUT RISK' : ''}): ${r.fix.description}`,
+        ...(r.fix.shell ? ['', 'Shell:', ...r.fix.shell.trimEnd().split('\n').map((l) => '  ' + l)] : []),
+        ...(r.fix.ansible ? ['', 'Ansible:', ...r.fix.ansible.trimEnd().split('\n').map((l) => '  ' + l)] : []),
+      ];
+      process.stdout.write(lines.join('\n') + '\n');
+    });
+
+  const profiles = program.command('profiles').description('profiles: selections of rules with parameters');
+  profiles
+    .command('list')
+    .description('list profiles')
+    .action(() => {
+      const cat = loadCatalogue();
+      const rows = [...cat.profiles.values()].sort((a, b) => a.id.localeCompare(b.id)).map((p) => [p.id, String(resolveProfile(cat, p.id).length), p.title]);
+      process.stdout.write(table([['PROFILE', 'RULES', 'TITLE'], ...rows]));
+    });
+  profiles
+    .command('show <id>')
+    .description('show a profile: description, parameters, rules')
+    .action((id: string) => {
+      const cat = loadCatalogue();
+      const sels = resolveProfile(cat, id);
+      const p = cat.profiles.get(id)!;
+      const params = new Map<string, unknown>();
+      for (const s of sels) for (const [k, v] of Object.entries(s.params)) params.set(k, v);
+      const lines = [`${p.id}: ${p.title}`, '', p.description, '', ...(p.extends ? [`Extends: ${p.extends}`] : []), `Parameters: ${[...params].map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ') || 'none'}`, '', `Rules (${sels.length}):`, ...sels.map((s) => `  ${s.rule.id.padEnd(48)} ${s.severity}`)];
+      process.stdout.write(lines.join('\n') + '\n');
+    });
+
+  const facts = program.command('facts').description('the facts Bulwark collects (for rule authors)');
+  facts
+    .command('list', { isDefault: true })
+    .description('list fact kinds with their columns')
+    .action(() => {
+      for (const c of allCollectors()) {
+        process.stdout.write(`${c.name}${c.params ? `(${Object.keys(c.params).join(', ')})` : ''}${c.liveOnly ? '  [live only]' : ''}\n  ${c.description}\n  columns: ${Object.entries(c.fields).map(([k, t]) => `${k}:${t}`).join(', ')}\n\n`);
+      }
+    });
+  facts
+    .command('show <name>')
+    .description('collect one fact and print its rows as JSON')
+    .option('--root <dir>', 'from an offline mounted root')
+    .option('--arg <key=value...>', 'fact arguments, e.g. --arg path=/etc/shadow')
+    .action(async (name: string, o: { root?: string; arg?: string[] }) => {
+      if (!factSchemas()[name]) throw new BulwarkError('BW_USAGE', `no fact named "${name}"`, 'see `bulwark facts list`');
+      const args: Record<string, string> = {};
+      for (const a of o.arg ?? []) {
+        const i = a.indexOf('=');
+        if (i < 1) throw new BulwarkError('BW_USAGE', `--arg ${a} is not key=value`, 'e.g. --arg path=/etc/shadow');
+        args[a.slice(0, i)] = a.slice(i + 1);
+      }
+      const target = o.root ? await FsTarget.mounted(o.root) : FsTarget.live();
+      const f = await collectOne(makeContext(target), { name, args });
+      process.stdout.write(JSON.stringify(f, null, 2) + '\n');
+    });
+
+  program
+    .command('scans')
+    .description('list stored scans')
+    .option('--db <path>', 'database file')
+    .option('--limit <n>', 'how many', '20')
+    .action(async (o: { db?: string; limit: string }) => {
+      const store = await Store.open(path.resolve(o.db ?? defaultDbPath()));
+      try {
+        const rows = await store.listScans(Number(o.limit) || 20);
+        process.stdout.write(table([['SCAN', 'ASSET', 'STARTED', 'MODE', 'PROFILE', 'SCORE'], ...rows.map((r) => [r.id, r.asset, r.started_at, r.mode, r.profile, r.score === null ? 'n/a' : String(r.score)])]));
+      } finally {
+        await store.close();
+      }
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram((c) => (code = c));
+  program.exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (e instanceof BulwarkError) {
+      printError(e);
+      return exitCodeFor(e);
+    }
+    process.stderr.write(`bulwark: internal error BW_INTERNAL: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n  hint: this is a bug in Bulwark; please report it with the command you ran\n`);
+    return EXIT.internal;
+  }
+}
+
+const isMain = process.argv[1] && (process.argv[1].endsWith('bulwark') || process.argv[1].endsWith('bulwark.js') || process.argv[1].endsWith('main.js') || process.argv[1].endsWith('main.ts'));
+if (isMain) process.exitCode = await main(process.argv);

@@ -1,0 +1,89 @@
+/** A scan: target → collect → evaluate → results. The CLI and (later) the server call this. */
+import { randomUUID } from 'node:crypto';
+import type { Fact, RuleResult } from '../core/types.js';
+import { collectFacts, makeContext, type CollectProgress } from '../collect/runner.js';
+import { evaluateRule, requiredFacts } from '../engine/evaluate.js';
+import { resolveProfile, selectionFor, type Catalogue, type Tailoring } from '../engine/profile.js';
+import type { Rule } from '../engine/rule.js';
+import type { RuleSelection } from '../engine/evaluate.js';
+import { summarise, type ScoreSummary } from '../engine/score.js';
+import { factSchemas } from '../content/load.js';
+import type { Target } from '../targets/target.js';
+
+export interface ScanOptions {
+  catalogue: Catalogue;
+  profile: string;
+  tailoring?: Tailoring;
+  tailoringFile?: string;
+  /** Only these rules (ids or aliases). */
+  rules?: string[];
+  /** Rules defined by --policy files; run alone when no profile was asked for. */
+  policyRules?: string[];
+  policyFiles?: string[];
+  profileExplicit?: boolean;
+  onProgress?: (p: { phase: 'collect' | 'evaluate'; done: number; total: number; current?: string }) => void;
+}
+
+export interface ScanOutcome {
+  id: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  target: { kind: Target['kind']; root: string; mode: Target['mode'] };
+  profile: string;
+  tailoringFile: string | null;
+  policyFiles: string[];
+  results: (RuleResult & { area: string })[];
+  facts: Fact[];
+  summary: ScoreSummary;
+  rules: Map<string, Rule>;
+}
+
+export function selectRules(opts: ScanOptions): RuleSelection[] {
+  const { catalogue } = opts;
+  if (opts.policyRules && opts.policyRules.length > 0 && !opts.profileExplicit && !(opts.rules && opts.rules.length)) {
+    const params = { ...(opts.tailoring?.parameters ?? {}) };
+    return opts.policyRules.map((id) => selectionFor(catalogue.rules.get(id)!, params, opts.tailoring?.severity?.[id]));
+  }
+  return resolveProfile(catalogue, opts.tailoring?.extends ?? opts.profile, opts.tailoring, opts.rules);
+}
+
+export async function runScan(target: Target, opts: ScanOptions): Promise<ScanOutcome> {
+  const started = new Date();
+  const t0 = performance.now();
+  const selections = selectRules(opts);
+  const ctx = makeContext(target, started);
+  const schemas = factSchemas();
+  const requests = requiredFacts(selections.map((s) => s.rule));
+  const facts = await collectFacts(ctx, requests, {
+    onProgress: (p: CollectProgress) => opts.onProgress?.({ phase: 'collect', done: p.done, total: p.total, current: p.current }),
+  });
+  const results: (RuleResult & { area: string })[] = [];
+  let i = 0;
+  for (const sel of selections) {
+    let r: RuleResult;
+    try {
+      r = evaluateRule(sel, facts, schemas, target.mode);
+    } catch (e) {
+      r = { rule: sel.rule.id, title: sel.rule.title, severity: sel.severity, status: 'error', message: `evaluation failed: ${e instanceof Error ? e.message : String(e)}`, evidence: [] };
+    }
+    results.push({ ...r, area: sel.rule.area });
+    if (++i % 50 === 0) opts.onProgress?.({ phase: 'evaluate', done: i, total: selections.length });
+  }
+  opts.onProgress?.({ phase: 'evaluate', done: selections.length, total: selections.length });
+  const finished = new Date();
+  return {
+    id: randomUUID(),
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    durationMs: Math.round(performance.now() - t0),
+    target: { kind: target.kind, root: target.root, mode: target.mode },
+    profile: opts.policyRules?.length && !opts.profileExplicit ? 'policy' : opts.profile,
+    tailoringFile: opts.tailoringFile ?? null,
+    policyFiles: opts.policyFiles ?? [],
+    results,
+    facts: [...facts.values()].sort((a, b) => a.key.localeCompare(b.key)),
+    summary: summarise(results),
+    rules: new Map(selections.map((s) => [s.rule.id, s.rule])),
+  };
+}
