@@ -237,6 +237,8 @@ export class FsTarget implements Target {
       if (e instanceof BulwarkError) throw e;
       return null;
     }
+    // A link into /proc etc. (e.g. /etc/mtab -> ../proc/self/mounts) is refused like the path itself.
+    if (this.offlineRefuses(inner)) return null;
     try {
       const st = await fs.lstat(this.host(inner));
       const info: FileInfo = {
@@ -267,7 +269,23 @@ export class FsTarget implements Target {
     } catch (e) {
       return { status: 'error', path: p, code: e instanceof BulwarkError ? e.code : 'EIO', reason: e instanceof Error ? e.message : String(e) };
     }
+    // Checked again on the resolved path: `..` and symlinks can lead into /proc (e.g. /etc/mtab).
+    const refusedInner = this.offlineRefuses(inner);
+    if (refusedInner) return { status: 'not_collected', path: inner, reason: refusedInner };
     const max = opts.maxBytes ?? DEFAULT_MAX_READ;
+    if (this.mode === 'offline') {
+      // Never open a device node, FIFO or socket of an image: opening one can block or act on the
+      // scanning host's device with the same numbers (a watchdog, a tape drive).
+      try {
+        const pre = await fs.lstat(this.host(inner));
+        if (pre.isDirectory()) return { status: 'error', path: inner, code: 'EISDIR', reason: `${inner} is a directory` };
+        if (!pre.isFile()) return { status: 'error', path: inner, code: 'ENOTREG', reason: `${inner} is not a regular file (${typeOf(pre)})` };
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+        if (code === 'ENOENT' || code === 'ENOTDIR') return { status: 'absent', path: inner };
+        return { status: 'error', path: inner, code, reason: `cannot stat ${inner}: ${code}` };
+      }
+    }
     let fh;
     try {
       // O_NOFOLLOW: the final component was resolved above; refuse a link swapped in since.
@@ -315,6 +333,7 @@ export class FsTarget implements Target {
     if (this.offlineRefuses(p)) return null;
     try {
       const inner = await this.resolveInner(p);
+      if (this.offlineRefuses(inner)) return null;
       const ents = await fs.readdir(this.host(inner), { withFileTypes: true });
       return ents.map((d) => ({ name: d.name, type: typeOf(d) })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     } catch {
@@ -340,7 +359,15 @@ export class FsTarget implements Target {
       bases = next;
     }
     const out: string[] = [];
-    for (const b of bases) if (await this.stat(b, { follow: true })) out.push(b);
+    for (const b of bases) {
+      try {
+        if (await this.stat(b, { follow: true })) out.push(b);
+      } catch (e) {
+        // A symlink loop still exists as an entry: keep it, reading it reports the loop.
+        if (!(e instanceof BulwarkError) || e.code !== 'BW_SYMLINK_LOOP') throw e;
+        if (await this.stat(b).catch(() => null)) out.push(b);
+      }
+    }
     return out.sort();
   }
 }
