@@ -87,7 +87,7 @@ export async function runFixture(rule: Rule, fx: Fixture, schemas: FactSchemas):
     // Live-only facts a fixture does not provide stay not_collected (the fixture root is not a running system).
     const facts = await collectFacts(makeContext(target, new Date('2026-06-01T00:00:00Z')), reqs);
     for (const [k, f] of overrides) facts.set(k, f);
-    const sel = selectionFor(rule, (fx.params ?? {}) as Record<string, unknown>);
+    const sel = selectionFor(rule, fx.params ?? {});
     const r = evaluateRule(sel, facts, schemas, mode);
     return { status: r.status, message: r.message };
   } finally {

@@ -101,7 +101,7 @@ function testRow(cond: Condition, row: Row, fieldTypes: Readonly<Record<string, 
   return misses;
 }
 
-function rowEvidence(fact: Fact, row: Row, fieldTypes: Readonly<Record<string, FieldType>>, message: string, miss?: Miss): Evidence {
+function rowEvidence(fact: Fact, row: Row, message: string, miss?: Miss): Evidence {
   const ev: Evidence = { fact: fact.key, message };
   const p = row['path'];
   const l = row['line'];
@@ -112,7 +112,6 @@ function rowEvidence(fact: Fact, row: Row, fieldTypes: Readonly<Record<string, F
     if (miss.actual !== undefined) ev.actual = miss.actual;
     ev.expected = miss.expected;
   }
-  void fieldTypes;
   return ev;
 }
 
@@ -149,7 +148,7 @@ export function evaluateLeaf(leaf: LeafCheck, env: EvalEnv): Verdict {
     v =
       bad.length === 0
         ? { status: 'pass', message: `no ${leaf.fact} entry with ${describeCond(leaf.where)}${leaf.test ? ' and ' + describeCond(leaf.test) : ''}`, evidence: [{ fact: key, message: `${fact.rows.length} entries examined, none matched` }] }
-        : { status: 'fail', message: `${bad.length} ${leaf.fact} ${bad.length === 1 ? 'entry' : 'entries'} found that should not exist: ${bad.slice(0, 3).map((r) => rowLabel(r, types)).join('; ')}`, evidence: bad.slice(0, MAX_EVIDENCE).map((r) => rowEvidence(fact, r, types, `unexpected: ${rowLabel(r, types)}`)) };
+        : { status: 'fail', message: `${bad.length} ${leaf.fact} ${bad.length === 1 ? 'entry' : 'entries'} found that should not exist: ${bad.slice(0, 3).map((r) => rowLabel(r, types)).join('; ')}`, evidence: bad.slice(0, MAX_EVIDENCE).map((r) => rowEvidence(fact, r, `unexpected: ${rowLabel(r, types)}`)) };
   } else if (selected.length === 0) {
     const outcome = leaf.if_empty ?? 'fail';
     v = { status: outcome, message: `no ${leaf.fact} entry with ${describeCond(leaf.where)}`, evidence: [{ fact: key, message: `no entry with ${describeCond(leaf.where)} (${fact.rows.length} examined)` }] };
@@ -157,13 +156,13 @@ export function evaluateLeaf(leaf: LeafCheck, env: EvalEnv): Verdict {
     const good = leaf.test ? selected.filter((r) => testRow(leaf.test!, r, types, env).length === 0) : selected;
     v =
       good.length > 0
-        ? { status: 'pass', message: `${rowLabel(good[0]!, types)} satisfies the check`, evidence: good.slice(0, 3).map((r) => rowEvidence(fact, r, types, `found: ${rowLabel(r, types)}`)) }
+        ? { status: 'pass', message: `${rowLabel(good[0]!, types)} satisfies the check`, evidence: good.slice(0, 3).map((r) => rowEvidence(fact, r, `found: ${rowLabel(r, types)}`)) }
         : {
             status: 'fail',
             message: `none of ${selected.length} ${leaf.fact} entries has ${describeCond(leaf.test)}`,
             evidence: selected.slice(0, MAX_EVIDENCE).map((r) => {
               const miss = testRow(leaf.test!, r, types, env)[0];
-              return rowEvidence(fact, r, types, `${rowLabel(r, types)}: ${miss ? `${miss.field} is ${show(miss.actual, types[miss.field])}, expected ${miss.expected}` : 'no match'}`, miss);
+              return rowEvidence(fact, r, `${rowLabel(r, types)}: ${miss ? `${miss.field} is ${show(miss.actual, types[miss.field])}, expected ${miss.expected}` : 'no match'}`, miss);
             }),
           };
   } else {
@@ -172,11 +171,11 @@ export function evaluateLeaf(leaf: LeafCheck, env: EvalEnv): Verdict {
     for (const r of selected) {
       const misses = leaf.test ? testRow(leaf.test, r, types, env) : [];
       if (misses.length === 0) {
-        if (passes.length < 3) passes.push(rowEvidence(fact, r, types, `ok: ${rowLabel(r, types)}`));
+        if (passes.length < 3) passes.push(rowEvidence(fact, r, `ok: ${rowLabel(r, types)}`));
       } else
         for (const m of misses)
           if (failures.length < MAX_EVIDENCE)
-            failures.push(rowEvidence(fact, r, types, `${rowLabel(r, types)}: ${m.field} is ${show(m.actual, types[m.field])}, expected ${m.expected}`, m));
+            failures.push(rowEvidence(fact, r, `${rowLabel(r, types)}: ${m.field} is ${show(m.actual, types[m.field])}, expected ${m.expected}`, m));
     }
     v = failures.length === 0 ? { status: 'pass', message: `all ${selected.length} matching ${leaf.fact} entries comply`, evidence: passes } : { status: 'fail', message: failures[0]!.message, evidence: failures };
   }
@@ -229,7 +228,10 @@ function validateCondition(cond: unknown, fields: Readonly<Record<string, FieldT
     const p = [...path, key];
     if (key === 'all' || key === 'any') {
       if (!Array.isArray(spec)) out.push({ path: p, code: 'invalid_condition', message: `${key} takes a list of conditions` });
-      else spec.forEach((c, i) => validateCondition(c, fields, params, [...p, i], out));
+      else
+        spec.forEach((c: unknown, i) => {
+          validateCondition(c, fields, params, [...p, i], out);
+        });
       continue;
     }
     if (key === 'not') {
@@ -279,8 +281,12 @@ export function validateCheck(c: unknown, schemas: FactSchemas, params: Readonly
   const walk = (node: unknown, p: (string | number)[]): void => {
     if (node === null || typeof node !== 'object') return;
     const n = node as Record<string, unknown>;
-    if (Array.isArray(n['all'])) (n['all'] as unknown[]).forEach((x, i) => walk(x, [...p, 'all', i]));
-    else if (Array.isArray(n['any'])) (n['any'] as unknown[]).forEach((x, i) => walk(x, [...p, 'any', i]));
+    if (Array.isArray(n['all'])) (n['all'] as unknown[]).forEach((x, i) => {
+      walk(x, [...p, 'all', i]);
+    });
+    else if (Array.isArray(n['any'])) (n['any'] as unknown[]).forEach((x, i) => {
+      walk(x, [...p, 'any', i]);
+    });
     else if (n['not'] !== undefined) walk(n['not'], [...p, 'not']);
     else if (typeof n['fact'] === 'string') {
       const schema = schemas[n['fact']];

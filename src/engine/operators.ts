@@ -103,7 +103,7 @@ export function applyOperator(op: Operator, actual: FieldValue | undefined, expe
     case 'matches':
     case 'not_matches': {
       const re = compilePattern(String(expected));
-      const hit = Array.isArray(a) ? a.some((x) => re.test(x)) : a !== null && re.test(String(a));
+      const hit = Array.isArray(a) ? a.some((x: string) => re.test(x)) : a !== null && re.test(String(a));
       return op === 'matches' ? hit : !hit;
     }
     case 'contains':
@@ -127,7 +127,7 @@ export function applyOperator(op: Operator, actual: FieldValue | undefined, expe
     case 'subset_of': {
       const allowed = list(expected).map(String);
       const items = Array.isArray(a) ? a : a === null ? [] : [String(a)];
-      return items.every((x) => allowed.includes(x));
+      return items.every((x: string) => allowed.includes(x));
     }
     case 'ip_in':
     case 'not_ip_in': {

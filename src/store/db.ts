@@ -162,7 +162,7 @@ export class Store {
       throw mapSqliteError(e, this.file);
     }
     if (res.error) {
-      const msg = res.error instanceof Error ? res.error.message : String(res.error);
+      const msg = res.error instanceof Error ? res.error.message : JSON.stringify(res.error);
       if (/corrupted migrations|missing/i.test(msg))
         throw new BulwarkError('BW_DB_TOO_NEW', `the database ${this.file} was written by a newer Bulwark (${msg})`, 'upgrade Bulwark, or pass another --db; this version will not modify it', { cause: res.error });
       throw mapSqliteError(res.error, this.file);
@@ -248,7 +248,7 @@ export class Store {
 
   async count(table: 'scans' | 'results' | 'assets'): Promise<number> {
     const r = await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(this.db);
-    return Number(r.rows[0]?.n ?? 0);
+    return r.rows[0]?.n ?? 0;
   }
 
   async close(): Promise<void> {
