@@ -2,6 +2,7 @@
 
 /** Parses a file mode written as an octal string ("0640", "640", "1777"). Numbers are refused on purpose. */
 export function parseMode(text: string): number | undefined {
+  if (typeof text !== 'string') return undefined;
   const m = /^0?([0-7]{3,4})$/.exec(text.trim());
   if (!m) return undefined;
   return parseInt(m[1]!, 8);
@@ -187,12 +188,15 @@ export function ipToBigInt(ip: string): bigint | undefined {
 
 /** True when `ip` lies inside `cidr` (IPv4 or IPv6; a bare address means a single host). */
 export function ipInCidr(ip: string, cidr: string): boolean {
-  const [net, lenText] = cidr.split('/');
+  const parts = cidr.split('/');
+  const [net, lenText] = parts;
+  if (parts.length > 2 || (lenText !== undefined && !/^\d{1,3}$/.test(lenText))) return false;
   const a = ipToBigInt(ip);
   const n = ipToBigInt(net ?? '');
   if (a === undefined || n === undefined) return false;
   const isV4 = !net!.includes(':');
-  const bits = lenText === undefined ? 128 : parseInt(lenText, 10) + (isV4 ? 96 : 0);
+  if (isV4 && lenText !== undefined && Number(lenText) > 32) return false;
+  const bits = lenText === undefined ? 128 : Number(lenText) + (isV4 ? 96 : 0);
   if (!(bits >= 0 && bits <= 128)) return false;
   const shift = BigInt(128 - bits);
   return a >> shift === n >> shift;
