@@ -1,5 +1,5 @@
 import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import * as assert from 'node:assert/strict';
 import { md5Crypt, shaCrypt, supported, verifyPassword } from './crypt.js';
 
 // Vectors generated with `openssl passwd -1/-5/-6` and glibc/libxcrypt crypt(3); the $5$ rounds=10000

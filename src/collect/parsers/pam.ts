@@ -34,7 +34,7 @@ export function pamTokens(s: string): string[] {
       tok = s.slice(i, Math.min(j + 1, s.length)).replace(/\\]/g, ']');
       i = j + 1;
       // A bracketed argument like `[name=a b]` stands alone; anything glued after it joins it.
-      while (i < s.length && !/\s/.test(s[i]!)) tok += s[i++];
+      while (i < s.length && !/\s/.test(s[i]!)) tok += s.charAt(i++);
     } else {
       while (i < s.length && !/\s/.test(s[i]!)) {
         if (s[i] === '[') {
@@ -42,7 +42,7 @@ export function pamTokens(s: string): string[] {
           const end = j < 0 ? s.length : j + 1;
           tok += s.slice(i, end);
           i = end;
-        } else tok += s[i++];
+        } else tok += s.charAt(i++);
       }
     }
     out.push(tok);

@@ -156,13 +156,14 @@ export function parseSudoers(text: string): SudoersEntry[] {
     const users = lhs[0] ?? '';
     const rhsText = l.slice(eq[0]!.length + 1);
     // Further `: Host = …` groups on the same line.
-    const groups = splitTop(rhsText, ':').reduce<string[]>((acc, part) => {
-      // A ':' that belongs to a tag (NOPASSWD:) is not a host separator.
-      if (acc.length > 0 && !/=/.test(part)) acc[acc.length - 1] += ':' + part;
-      else if (acc.length > 0 && TAG.test(acc[acc.length - 1]!.trim().split(/[\s,]/).pop() + ':')) acc[acc.length - 1] += ':' + part;
-      else acc.push(part);
-      return acc;
-    }, []);
+    const groups: string[] = [];
+    for (const part of splitTop(rhsText, ':')) {
+      const prev = groups[groups.length - 1];
+      // A ':' of a tag (NOPASSWD:) or of a runas spec ((root:wheel)) is not a host separator.
+      const prevWord = prev?.trim().split(/[\s,(]/).pop() ?? '';
+      if (prev !== undefined && (!part.includes('=') || TAG.test(prevWord + ':') || (prev.lastIndexOf('(') > prev.lastIndexOf(')')))) groups[groups.length - 1] = prev + ':' + part;
+      else groups.push(part);
+    }
     const commands: string[] = [];
     let nopasswd = false;
     groups.forEach((g, gi) => {
