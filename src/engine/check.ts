@@ -1,7 +1,7 @@
 /** Evaluates declarative checks over collected facts. Pure: no I/O, same answer on live or stored facts. */
 import { factKey, type Evidence, type Fact, type FactSchemas, type FieldType, type FieldValue, type Row, type ScanMode } from '../core/types.js';
-import { applyOperator, operatorAllowed, show, type Resolved } from './operators.js';
-import { OPERATORS, type Check, type Condition, type LeafCheck, type Operand, type Operator } from './rule.js';
+import { applyOperator, operatorAllowed, show, OPERATORS, type Operator, type Resolved } from './operators.js';
+import type { Check, Condition, LeafCheck, Operand } from './rule.js';
 import { parseMode } from '../core/values.js';
 
 export type VerdictStatus = 'pass' | 'fail' | 'error' | 'not_checked' | 'not_applicable' | 'manual' | 'skip';
@@ -201,12 +201,15 @@ export function evaluateCheck(c: Check, env: EvalEnv): Verdict {
     if (by('fail').length) return merge(by('fail'), 'fail');
     if (by('error').length) return merge(by('error'), 'error');
     if (by('not_checked').length) return merge(by('not_checked'), 'not_checked');
+    // A part a person must verify: the whole cannot pass automatically.
+    if (by('manual').length) return merge(by('manual'), 'manual');
     if (by('pass').length === 0) return merge(parts, parts[0]!.status);
     return merge(by('pass'), 'pass');
   }
   if (by('pass').length) return merge(by('pass'), 'pass');
   if (by('error').length) return merge(by('error'), 'error');
   if (by('not_checked').length) return merge(by('not_checked'), 'not_checked');
+  if (by('manual').length) return merge(by('manual'), 'manual');
   if (by('fail').length) return merge(by('fail'), 'fail');
   return merge(parts, parts[0]!.status);
 }
@@ -272,6 +275,12 @@ function validateCondition(cond: unknown, fields: Readonly<Record<string, FieldT
         }
       }
       if (['in', 'not_in', 'subset_of'].includes(op) && !Array.isArray(operand)) out.push({ path: po, code: 'invalid_operand', message: `${op} takes a list` });
+      // YAML 1.2 reads `no` / `false` in quotes as text, which would be truthy.
+      if ((op === 'exists' || op === 'empty') && typeof operand !== 'boolean') out.push({ path: po, code: 'invalid_operand', message: `${op} takes true or false, not ${JSON.stringify(operand)}` });
+      if (['eq', 'ne'].includes(op) && Array.isArray(operand) && type !== 'string_list')
+        out.push({ path: po, code: 'invalid_operand', message: `a list never equals a single ${type} value; use \`in: [...]\` (or \`not_in\`)` });
+      if (['lt', 'le', 'gt', 'ge'].includes(op) && type === 'int' && typeof operand !== 'number')
+        out.push({ path: po, code: 'invalid_operand', message: `${op} on the int field "${key}" takes a number, not ${JSON.stringify(operand)}` });
     }
   }
 }
