@@ -48,7 +48,7 @@ test('int operators', () => {
   assert.equal(op('eq', 0, 0, 'int'), true);
   assert.equal(op('eq', 0, '0', 'int'), true);
   assert.equal(op('eq', 10, 9, 'int'), false);
-  assert.equal(op('lt', 9, 10, 'int'), true, 'numbers, not text (\"9\" > \"10\")');
+  assert.equal(op('lt', 9, 10, 'int'), true, 'numbers, not text ("9" > "10")');
   assert.equal(op('ge', 10, 10, 'int'), true);
   assert.equal(op('gt', 10, 10, 'int'), false);
   assert.equal(op('le', null, 10, 'int'), false, 'a missing value satisfies no comparison');
