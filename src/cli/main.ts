@@ -5,14 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { Command, Option, CommanderError } from 'commander';
 import { BulwarkError, formatIssue } from '../core/errors.js';
 import { SEVERITIES, severityRank, type Severity } from '../core/types.js';
-import { loadCatalogue, loadPolicy, loadTailoring, factSchemas } from '../content/load.js';
+import { loadCatalogueFast } from '../content/catalogue.js';
 import { resolveProfile, type Catalogue } from '../engine/profile.js';
 import { FsTarget } from '../targets/target.js';
 import { runScan } from '../scan/run.js';
-import { Store, defaultDbPath } from '../store/db.js';
-import { buildReport } from '../report/json.js';
+import { defaultDbPath } from '../store/path.js';
+import { buildReport } from '../report/build.js';
 import { renderText } from '../report/text.js';
-import { allCollectors } from '../collect/registry.js';
+import { allCollectors, factSchemas } from '../collect/registry.js';
 import { collectOne, makeContext } from '../collect/runner.js';
 
 /** Exit codes: 0 ok, 1 findings at/above --fail-on, 2 bad usage or input, 3 database problem, 4 internal error. */
@@ -45,9 +45,11 @@ function isInside(child: string, parent: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-function loadWithPolicies(policies: string[]): { catalogue: Catalogue; policyRules: string[] } {
-  let catalogue = loadCatalogue();
+async function loadWithPolicies(policies: string[]): Promise<{ catalogue: Catalogue; policyRules: string[] }> {
+  let catalogue = await loadCatalogueFast();
   const policyRules: string[] = [];
+  if (policies.length === 0) return { catalogue, policyRules };
+  const { loadPolicy } = await import('../content/load.js');
   for (const p of policies) {
     const r = loadPolicy(p, catalogue);
     catalogue = r.catalogue;
@@ -85,8 +87,8 @@ interface ScanFlags {
 
 async function scanCommand(flags: ScanFlags, profileExplicit: boolean): Promise<number> {
   const v = version();
-  const { catalogue, policyRules } = loadWithPolicies(flags.policy ?? []);
-  const tailoring = flags.tailoring ? loadTailoring(flags.tailoring, catalogue) : undefined;
+  const { catalogue, policyRules } = await loadWithPolicies(flags.policy ?? []);
+  const tailoring = flags.tailoring ? (await import('../content/load.js')).loadTailoring(flags.tailoring, catalogue) : undefined;
   const target = flags.root ? await FsTarget.mounted(flags.root) : FsTarget.live();
   const dbPath = flags.store ? path.resolve(flags.db ?? defaultDbPath()) : null;
   const reportPath = flags.report === false ? null : path.resolve(flags.report);
@@ -110,6 +112,7 @@ async function scanCommand(flags: ScanFlags, profileExplicit: boolean): Promise<
   let dbError: BulwarkError | undefined;
   if (dbPath) {
     try {
+      const { Store } = await import('../store/db.js');
       const store = await Store.open(dbPath);
       try {
         await store.saveScan(scan, v);
@@ -195,8 +198,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--area <area>', 'only one area')
     .option('--policy <file...>', 'include rules from policy files')
     .addOption(new Option('--format <format>').choices(['text', 'json']).default('text'))
-    .action((o: { profile?: string; area?: string; policy?: string[]; format: string }) => {
-      const { catalogue } = loadWithPolicies(o.policy ?? []);
+    .action(async (o: { profile?: string; area?: string; policy?: string[]; format: string }) => {
+      const { catalogue } = await loadWithPolicies(o.policy ?? []);
       let list = [...catalogue.rules.values()];
       if (o.profile) {
         const ids = new Set(resolveProfile(catalogue, o.profile).map((s) => s.rule.id));
@@ -212,8 +215,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('show one rule: description, rationale, check, fix, references')
     .option('--policy <file...>', 'include rules from policy files')
     .addOption(new Option('--format <format>').choices(['text', 'json', 'yaml']).default('text'))
-    .action((id: string, o: { policy?: string[]; format: string }) => {
-      const { catalogue } = loadWithPolicies(o.policy ?? []);
+    .action(async (id: string, o: { policy?: string[]; format: string }) => {
+      const { catalogue } = await loadWithPolicies(o.policy ?? []);
       const real = catalogue.rules.has(id) ? id : catalogue.aliases.get(id);
       const r = real ? catalogue.rules.get(real) : undefined;
       if (!r) throw new BulwarkError('BW_RULE_NOT_FOUND', `no rule "${id}"`, 'see `bulwark rules list`');
@@ -245,16 +248,16 @@ export function buildProgram(setExit: (code: number) => void): Command {
   profiles
     .command('list')
     .description('list profiles')
-    .action(() => {
-      const cat = loadCatalogue();
+    .action(async () => {
+      const cat = await loadCatalogueFast();
       const rows = [...cat.profiles.values()].sort((a, b) => a.id.localeCompare(b.id)).map((p) => [p.id, String(resolveProfile(cat, p.id).length), p.title]);
       process.stdout.write(table([['PROFILE', 'RULES', 'TITLE'], ...rows]));
     });
   profiles
     .command('show <id>')
     .description('show a profile: description, parameters, rules')
-    .action((id: string) => {
-      const cat = loadCatalogue();
+    .action(async (id: string) => {
+      const cat = await loadCatalogueFast();
       const sels = resolveProfile(cat, id);
       const p = cat.profiles.get(id)!;
       const params = new Map<string, unknown>();
@@ -296,6 +299,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--db <path>', 'database file')
     .option('--limit <n>', 'how many', '20')
     .action(async (o: { db?: string; limit: string }) => {
+      const { Store } = await import('../store/db.js');
       const store = await Store.open(path.resolve(o.db ?? defaultDbPath()));
       try {
         const rows = await store.listScans(Number(o.limit) || 20);

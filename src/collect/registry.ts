@@ -1,4 +1,5 @@
 /** Every fact collector, by fact name. One module per area; each exports `collectors`. */
+import type { FactSchemas } from '../core/types.js';
 import type { Collector } from './types.js';
 import { collectors as files } from './files.js';
 import { collectors as packages } from './packages.js';
@@ -26,4 +27,11 @@ export function collectorFor(name: string): Collector | undefined {
 
 export function allCollectors(): Collector[] {
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** What the engine needs to know of every fact kind: columns, parameters, live-only. */
+export function factSchemas(): FactSchemas {
+  const out: Record<string, FactSchemas[string]> = {};
+  for (const c of allCollectors()) out[c.name] = { fields: c.fields, ...(c.params ? { params: c.params } : {}), ...(c.liveOnly ? { liveOnly: true } : {}) };
+  return out;
 }

@@ -1,7 +1,6 @@
 /** Loads and validates content: rule files, profiles, and a plant's or vendor's policy files. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Document, LineCounter } from 'yaml';
 import { BulwarkError, type Issue } from '../core/errors.js';
 import type { FactSchemas } from '../core/types.js';
@@ -9,27 +8,13 @@ import { validateCheck } from '../engine/check.js';
 import type { Catalogue, Tailoring } from '../engine/profile.js';
 import { ProfileSchema, RuleSchema, type Profile, type Rule } from '../engine/rule.js';
 import { SEVERITIES } from '../core/types.js';
-import { allCollectors } from '../collect/registry.js';
+import { factSchemas } from '../collect/registry.js';
+import { contentDir } from './catalogue.js';
 import { locate, parseYaml, zodIssues } from './yaml.js';
 import { z } from 'zod';
 
-/** The package's own content/ directory (works from src/ via tsx and from dist/). */
-export function contentDir(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    if (fs.existsSync(path.join(dir, 'content', 'rules'))) return path.join(dir, 'content');
-    dir = path.dirname(dir);
-  }
-  throw new BulwarkError('BW_INTERNAL', 'the built-in content/ directory was not found', 'reinstall Bulwark; content/ ships with the package');
-}
-
-export function factSchemas(): FactSchemas {
-  const out: Record<string, FactSchemas[string]> = {};
-  for (const c of allCollectors()) {
-    out[c.name] = { fields: c.fields, ...(c.params ? { params: c.params } : {}), ...(c.liveOnly ? { liveOnly: true } : {}) };
-  }
-  return out;
-}
+export { contentDir } from './catalogue.js';
+export { factSchemas } from '../collect/registry.js';
 
 const MAX_CONTENT_BYTES = 1024 * 1024;
 

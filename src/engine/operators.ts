@@ -1,7 +1,30 @@
 /** Typed operators over fact fields. The field's declared type picks the comparator. */
 import type { FieldType, FieldValue } from '../core/types.js';
 import { compareDebianVersions, compareRpmVersions, formatMode, ipInCidr, ipToBigInt, modeAtMost, parseMode } from '../core/values.js';
-import type { Operator } from './rule.js';
+
+export const OPERATORS = [
+  'eq',
+  'ne',
+  'in',
+  'not_in',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+  'matches',
+  'not_matches',
+  'contains',
+  'not_contains',
+  'starts_with',
+  'ends_with',
+  'at_most',
+  'exists',
+  'empty',
+  'subset_of',
+  'ip_in',
+  'not_ip_in',
+] as const;
+export type Operator = (typeof OPERATORS)[number];
 
 export type Resolved = string | number | boolean | null | (string | number)[];
 

@@ -14,29 +14,8 @@ const Literal = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 export const Operand = z.union([Literal, z.array(z.union([z.string(), z.number()])), ParamRef]);
 export type Operand = z.infer<typeof Operand>;
 
-export const OPERATORS = [
-  'eq',
-  'ne',
-  'in',
-  'not_in',
-  'lt',
-  'le',
-  'gt',
-  'ge',
-  'matches',
-  'not_matches',
-  'contains',
-  'not_contains',
-  'starts_with',
-  'ends_with',
-  'at_most',
-  'exists',
-  'empty',
-  'subset_of',
-  'ip_in',
-  'not_ip_in',
-] as const;
-export type Operator = (typeof OPERATORS)[number];
+export { OPERATORS, type Operator } from './operators.js';
+import type { Operator } from './operators.js';
 
 /**
  * A condition on one row: `{field: literal}` (equality), `{field: {op: operand, …}}`, and the

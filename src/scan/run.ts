@@ -7,7 +7,7 @@ import { resolveProfile, selectionFor, type Catalogue, type Tailoring } from '..
 import type { Rule } from '../engine/rule.js';
 import type { RuleSelection } from '../engine/evaluate.js';
 import { summarise, type ScoreSummary } from '../engine/score.js';
-import { factSchemas } from '../content/load.js';
+import { factSchemas } from '../collect/registry.js';
 import type { Target } from '../targets/target.js';
 
 export interface ScanOptions {

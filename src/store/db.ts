@@ -4,7 +4,6 @@
  * leaves a half-written scan visible.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
@@ -107,13 +106,7 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
-/** Default database: $BULWARK_DB, else /var/lib/bulwark/bulwark.db for root, else $XDG_DATA_HOME/bulwark/bulwark.db. */
-export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
-  if (env['BULWARK_DB']) return env['BULWARK_DB'];
-  if (process.getuid?.() === 0) return '/var/lib/bulwark/bulwark.db';
-  const base = env['XDG_DATA_HOME'] || path.join(os.homedir(), '.local', 'share');
-  return path.join(base, 'bulwark', 'bulwark.db');
-}
+export { defaultDbPath } from './path.js';
 
 function mapSqliteError(e: unknown, file: string): BulwarkError {
   const code = (e as { code?: string }).code ?? '';
