@@ -62,7 +62,7 @@ function counts<T>(items: readonly T[], key: (x: T) => string | number | null): 
 const users: Collector = {
   name: 'users',
   description:
-    'Local accounts from /etc/passwd, one row per line (NIS `+`/`-` lines included with legacy=true), with how often the uid and name occur, whether the primary group exists in /etc/group, the classification of the passwd password field (x, empty, other — never its value), and the home directory\'s existence, mode and owner inside the target.',
+    'Local accounts from /etc/passwd, one row per line (NIS `+`/`-` lines included with legacy=true), with how often the uid and name occur, whether the primary group exists in /etc/group, the classification of the passwd password field (x, empty, other — never its value), and the home directory\'s existence, type, mode and owner inside the target (home_owned_by_user: its owner is the account\'s uid).',
   fields: {
     name: 'string',
     uid: 'int',
@@ -83,6 +83,7 @@ const users: Collector = {
     home_type: 'string',
     home_mode: 'mode',
     home_uid: 'int',
+    home_owned_by_user: 'bool',
   },
   async collect(ctx) {
     const t = await passwd(ctx);
@@ -125,6 +126,7 @@ const users: Collector = {
         home_type: home.type,
         home_mode: home.mode,
         home_uid: home.uid,
+        home_owned_by_user: home.uid === null || e.uid === null ? null : home.uid === e.uid,
       });
     }
     return output(t, rows, [t.path, g.path], problems.length ? problems.slice(0, 5).join('; ') : undefined);
@@ -235,6 +237,23 @@ const loginDefs: Collector = {
     const t = await table(ctx, '/etc/login.defs', parseLoginDefs);
     const rows: Row[] = t.entries.map((d) => ({ key: d.key, value: d.value, path: t.path, line: d.line, effective: d.effective }));
     return output(t, rows, [t.path]);
+  },
+};
+
+const useraddDefaults: Collector = {
+  name: 'useradd_defaults',
+  description: 'Defaults of useradd from /etc/default/useradd (KEY=value lines: INACTIVE, EXPIRE, SHELL, HOME, CREATE_MAIL_SPOOL …), one row per line.',
+  fields: { key: 'string', value: 'string', path: 'string', line: 'int' },
+  async collect(ctx) {
+    const t = await table(ctx, '/etc/default/useradd', (text) =>
+      text.split('\n').flatMap((raw, i) => {
+        const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(raw.replace(/\r$/, ''));
+        if (!m) return [];
+        const v = m[2]!.replace(/^"(.*)"$/, '$1');
+        return [{ key: m[1]!, value: v, line: i + 1 }];
+      }),
+    );
+    return output(t, t.entries.map((d) => ({ key: d.key, value: d.value, path: t.path, line: d.line })), [t.path]);
   },
 };
 
@@ -556,4 +575,4 @@ const defaultCreds: Collector = {
   },
 };
 
-export const collectors: Collector[] = [users, groups, shadow, loginDefs, pam, pamSettings, sudoers, logins, defaultCreds];
+export const collectors: Collector[] = [users, groups, shadow, loginDefs, useraddDefaults, pam, pamSettings, sudoers, logins, defaultCreds];
