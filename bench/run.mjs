@@ -1,0 +1,534 @@
+#!/usr/bin/env node
+// Bulwark benchmarks against peers, side by side in one run on the same input (issue 2).
+//
+//   live:  the default profile on this host   vs  lynis audit system --quick --no-colors
+//   root:  an offline mounted root of ~100,000 files (built by bench/make-root.mjs)
+//          vs  GNU find looking for the same special files (SUID/SGID, world-writable, unowned)
+//
+// Usage: npm run bench -- [--only live|root] [--runs N] [--lynis-runs N] [--json] [--root DIR] …
+// Installs nothing: it checks prerequisites and says what to install.
+// Results and the rerun command are recorded in docs/benchmarks.md.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { gnuTime, mb, measure, median, secs, which } from './measure.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(HERE, '..');
+const BULWARK = path.join(REPO, 'bin', 'bulwark.js');
+
+const TARGET_RATIO = 50;
+const TARGET_RSS = 150 * 1048576;
+
+const HELP = `Usage: node bench/run.mjs [options]   (or: npm run bench -- [options])
+
+Runs Bulwark and a peer side by side on the same input and prints the ratio.
+
+  --only <part>        live | root (alias: image); may be repeated or comma-separated (default: both)
+  --runs <n>           Bulwark runs per part; the median is reported (default 5, plus one warm-up)
+  --lynis-runs <n>     lynis runs (default 1; each takes about a minute)
+  --peer-runs <n>      find runs for the root part (default: same as --runs)
+  --profile <name>     Bulwark profile (default: default)
+  --root <dir>         use this mounted root instead of building bench/out/root
+  --files <n>          size of the synthetic root to build (default 100000)
+  --rebuild-root       rebuild bench/out/root even if it exists
+  --no-poll            do not poll /proc for the process-tree peak RSS
+  --json               print the results as JSON on stdout (the table goes to stderr)
+  -h, --help           this help
+
+Prerequisites: a built Bulwark (npm run build), lynis for the live part (apt-get install -y lynis),
+GNU time for the kernel's peak-RSS figure (apt-get install -y time; without it /proc is polled),
+GNU find for the root part (findutils). Run as root so that Bulwark and lynis see the same files.`;
+
+function die(msg) {
+  process.stderr.write(`bench: ${msg}\n`);
+  process.exit(2);
+}
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      only: { type: 'string', multiple: true },
+      runs: { type: 'string', default: '5' },
+      'lynis-runs': { type: 'string', default: '1' },
+      'peer-runs': { type: 'string' },
+      profile: { type: 'string', default: 'default' },
+      root: { type: 'string' },
+      files: { type: 'string', default: '100000' },
+      'rebuild-root': { type: 'boolean', default: false },
+      'no-poll': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    allowPositionals: false,
+  }));
+} catch (e) {
+  die(`${e.message}\n${HELP}`);
+}
+if (values.help) {
+  process.stdout.write(HELP + '\n');
+  process.exit(0);
+}
+const posInt = (name) => {
+  const n = Number(values[name]);
+  if (!Number.isInteger(n) || n < 1) die(`--${name} wants a positive integer, not ${values[name]}`);
+  return n;
+};
+const RUNS = posInt('runs');
+const LYNIS_RUNS = posInt('lynis-runs');
+const PEER_RUNS = values['peer-runs'] ? posInt('peer-runs') : RUNS;
+const FILES = posInt('files');
+const parts = new Set();
+for (const v of values.only ?? ['live,root'])
+  for (const p of v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    if (p === 'live') parts.add('live');
+    else if (p === 'root' || p === 'image') parts.add('root');
+    else die(`--only wants live or root (image), not ${p}`);
+  }
+
+// Everything human goes to stderr when --json asks for stdout.
+const say = (s = '') => (values.json ? process.stderr : process.stdout).write(s + '\n');
+const note = (s) => process.stderr.write(`bench: ${s}\n`);
+
+// ---------------------------------------------------------------- prerequisites
+const missing = [];
+const TIME = gnuTime();
+if (!fs.existsSync(path.join(REPO, 'dist', 'src', 'cli', 'main.js')))
+  missing.push('Bulwark is not built: run `npm run build` in ' + REPO);
+const LYNIS = parts.has('live') ? which('lynis') : null;
+if (parts.has('live') && !LYNIS)
+  missing.push(
+    'lynis is not installed: apt-get install -y lynis   (Debian/Ubuntu; it is the peer of the live benchmark)',
+  );
+let FIND = null;
+if (parts.has('root')) {
+  FIND = which('find');
+  const v = FIND ? (spawnSync(FIND, ['--version'], { encoding: 'utf8' }).stdout ?? '') : '';
+  if (!v.includes('GNU'))
+    missing.push('GNU find is needed for the root benchmark: apt-get install -y findutils');
+}
+if (missing.length) die('missing prerequisites:\n  - ' + missing.join('\n  - '));
+if (!TIME) note('GNU time not found (apt-get install -y time): peak RSS comes from polling /proc only');
+const POLL = !values['no-poll'];
+if (process.getuid?.() !== 0)
+  note(
+    'not running as root: lynis runs a reduced, non-privileged audit and Bulwark cannot read some files; the figures are not comparable to the recorded ones',
+  );
+
+// ---------------------------------------------------------------- machine
+function machine() {
+  const cpus = os.cpus();
+  const osRelease = (() => {
+    try {
+      return /^PRETTY_NAME="?([^"\n]*)"?/m.exec(fs.readFileSync('/etc/os-release', 'utf8'))?.[1] ?? null;
+    } catch {
+      return null;
+    }
+  })();
+  const git =
+    spawnSync('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout?.trim() ||
+    null;
+  const dirty = spawnSync('git', ['-C', REPO, 'status', '--porcelain', '--', 'src', 'content'], {
+    encoding: 'utf8',
+  }).stdout?.trim();
+  const lynisVersion = LYNIS
+    ? (spawnSync(LYNIS, ['--version'], { encoding: 'utf8' }).stdout ?? '').trim() || null
+    : null;
+  const findVersion = FIND
+    ? ((spawnSync(FIND, ['--version'], { encoding: 'utf8' }).stdout ?? '').split('\n')[0] ?? null)
+    : null;
+  const bulwarkVersion = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')).version;
+  return {
+    date: new Date().toISOString(),
+    host: os.hostname(),
+    os: osRelease,
+    kernel: os.release(),
+    cpu: cpus[0]?.model ?? null,
+    cores: os.availableParallelism?.() ?? cpus.length,
+    memoryBytes: os.totalmem(),
+    loadavg: os.loadavg().map((x) => Number(x.toFixed(2))),
+    node: process.version,
+    bulwark: `${bulwarkVersion}${git ? ` (${git}${dirty ? ', uncommitted changes in src/ or content/' : ''})` : ''}`,
+    lynis: lynisVersion,
+    find: findVersion,
+    gnuTime: Boolean(TIME),
+    user: os.userInfo().username,
+  };
+}
+
+// ---------------------------------------------------------------- helpers
+/** What a Bulwark JSON report says about the scan. */
+function reportInfo(stdout) {
+  try {
+    const r = JSON.parse(stdout);
+    const facts = r.facts ?? [];
+    const byStatus = {};
+    for (const f of facts) byStatus[f.status] = (byStatus[f.status] ?? 0) + 1;
+    return {
+      rules: (r.results ?? []).length,
+      facts: facts.length,
+      factStatus: byStatus,
+      counts: r.summary?.counts ?? null,
+      scanMs: r.scan?.duration_ms ?? null,
+      facts_: facts,
+    };
+  } catch {
+    return null;
+  }
+}
+
+async function runBulwark(label, args, n) {
+  const cmd = process.execPath;
+  const argv = [
+    BULWARK,
+    'scan',
+    ...args,
+    '--no-store',
+    '--no-report',
+    '--quiet',
+    '--format',
+    'json',
+    '--profile',
+    values.profile,
+  ];
+  note(`${label}: bulwark warm-up run`);
+  const warm = await measure(cmd, argv, { time: TIME, capture: true, cwd: REPO });
+  if (!warm.ok)
+    die(
+      `bulwark failed (exit ${warm.code}${warm.signal ? `, ${warm.signal}` : ''}):\n${warm.stderr.slice(-4000)}`,
+    );
+  const info = reportInfo(warm.stdout);
+  const runs = [];
+  for (let i = 0; i < n; i++) {
+    note(`${label}: bulwark run ${i + 1}/${n}`);
+    // Timed runs are not polled, so that the poller does not compete for a core.
+    const r = await measure(cmd, argv, {
+      time: TIME,
+      capture: true,
+      cwd: REPO,
+      pollMs: TIME ? 0 : POLL ? 10 : 0,
+    });
+    if (!r.ok) die(`bulwark failed (exit ${r.code}):\n${r.stderr.slice(-4000)}`);
+    runs.push({
+      wallMs: r.wallMs,
+      maxRssBytes: r.maxRssBytes ?? null,
+      treePeakBytes: r.treePeakBytes,
+      userS: r.userS ?? null,
+      sysS: r.sysS ?? null,
+      scanMs: reportInfo(r.stdout)?.scanMs ?? null,
+    });
+  }
+  let treePeakBytes = null;
+  if (POLL && TIME) {
+    note(`${label}: bulwark run with /proc polling (process-tree RSS, not timed)`);
+    const r = await measure(cmd, argv, { time: TIME, capture: true, cwd: REPO, pollMs: 10 });
+    treePeakBytes = r.treePeakBytes;
+  } else if (POLL) treePeakBytes = Math.max(...runs.map((r) => r.treePeakBytes ?? 0));
+  const walls = runs.map((r) => r.wallMs);
+  const rss = runs.map((r) => r.maxRssBytes ?? r.treePeakBytes ?? 0);
+  return {
+    command: `node bin/bulwark.js scan ${args.join(' ')}${args.length ? ' ' : ''}--no-store --no-report --quiet --format json --profile ${values.profile}`,
+    runs,
+    medianMs: median(walls),
+    minMs: Math.min(...walls),
+    maxMs: Math.max(...walls),
+    medianScanMs: median(runs.map((r) => r.scanMs ?? NaN).filter((x) => !Number.isNaN(x))),
+    medianUserS: median(runs.map((r) => r.userS ?? NaN).filter((x) => !Number.isNaN(x))),
+    medianSysS: median(runs.map((r) => r.sysS ?? NaN).filter((x) => !Number.isNaN(x))),
+    peakRssBytes: Math.max(...rss, treePeakBytes ?? 0),
+    treePeakBytes,
+    rules: info?.rules ?? null,
+    facts: info?.facts ?? null,
+    factStatus: info?.factStatus ?? null,
+    resultCounts: info?.counts ?? null,
+    slowFacts: null,
+    _facts: info?.facts_ ?? [],
+  };
+}
+
+const pct = (a, b) => (b ? `${((a / b) * 100).toFixed(0)} %` : '—');
+const ratioText = (r) => (Number.isFinite(r) ? (r >= 10 ? `${r.toFixed(0)}×` : `${r.toFixed(2)}×`) : '—');
+
+function table(rows) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? '').length)));
+  return rows
+    .map((r) => r.map((c, i) => String(c ?? '').padEnd(i === r.length - 1 ? 0 : widths[i])).join('  '))
+    .join('\n');
+}
+
+// ---------------------------------------------------------------- live
+async function benchLive() {
+  const bulwark = await runBulwark('live', [], RUNS);
+  const lynisRuns = [];
+  for (let i = 0; i < LYNIS_RUNS; i++) {
+    note(`live: lynis audit system --quick run ${i + 1}/${LYNIS_RUNS} (about a minute)`);
+    // Polled every 200 ms for the tree: lynis is a shell script of many short processes.
+    const r = await measure(LYNIS, ['audit', 'system', '--quick', '--no-colors'], {
+      time: TIME,
+      capture: true,
+      pollMs: POLL ? 200 : 0,
+    });
+    if (!r.ok) note(`lynis exited with ${r.code}${r.signal ? ` (${r.signal})` : ''}; its figures are kept`);
+    const tests = /Tests performed\s*:\s*(\d+)/i.exec(r.stdout)?.[1];
+    lynisRuns.push({
+      wallMs: r.wallMs,
+      maxRssBytes: r.maxRssBytes ?? null,
+      treePeakBytes: r.treePeakBytes,
+      userS: r.userS ?? null,
+      sysS: r.sysS ?? null,
+      code: r.code,
+      tests: tests ? Number(tests) : null,
+    });
+  }
+  const lynis = {
+    command: 'lynis audit system --quick --no-colors',
+    runs: lynisRuns,
+    medianMs: median(lynisRuns.map((r) => r.wallMs)),
+    minMs: Math.min(...lynisRuns.map((r) => r.wallMs)),
+    maxMs: Math.max(...lynisRuns.map((r) => r.wallMs)),
+    medianUserS: median(lynisRuns.map((r) => r.userS ?? NaN).filter((x) => !Number.isNaN(x))),
+    medianSysS: median(lynisRuns.map((r) => r.sysS ?? NaN).filter((x) => !Number.isNaN(x))),
+    maxRssBytes: Math.max(...lynisRuns.map((r) => r.maxRssBytes ?? 0)) || null,
+    treePeakBytes: POLL ? Math.max(...lynisRuns.map((r) => r.treePeakBytes ?? 0)) : null,
+    tests: lynisRuns[0]?.tests ?? null,
+  };
+  const ratio = lynis.medianMs / bulwark.medianMs;
+  return {
+    bulwark: strip(bulwark),
+    lynis,
+    ratio,
+    targets: {
+      ratio: { want: `>= ${TARGET_RATIO}x`, got: Number(ratio.toFixed(1)), met: ratio >= TARGET_RATIO },
+      rss: {
+        want: '< 150 MB',
+        got: Number((bulwark.peakRssBytes / 1048576).toFixed(1)),
+        met: bulwark.peakRssBytes < TARGET_RSS,
+      },
+    },
+  };
+}
+
+function strip(b) {
+  const { _facts, ...rest } = b;
+  return rest;
+}
+
+function printLive(r) {
+  const b = r.bulwark;
+  const l = r.lynis;
+  say(`Live host, profile ${values.profile}: Bulwark vs lynis, same machine, same run`);
+  say(
+    table([
+      [
+        'tool',
+        'work done',
+        `wall (median)`,
+        'min–max',
+        'user+sys CPU',
+        'peak RSS (largest process)',
+        'peak RSS (process tree)',
+      ],
+      [
+        'bulwark scan',
+        `${b.rules} rules, ${b.facts} facts`,
+        secs(b.medianMs),
+        `${secs(b.minMs)}–${secs(b.maxMs)} (${b.runs.length} runs)`,
+        b.medianUserS != null && !Number.isNaN(b.medianUserS)
+          ? `${(b.medianUserS + b.medianSysS).toFixed(2)} s`
+          : '—',
+        mb(Math.max(...b.runs.map((x) => x.maxRssBytes ?? 0)) || null),
+        mb(b.treePeakBytes),
+      ],
+      [
+        'lynis --quick',
+        `${l.tests ?? '?'} tests`,
+        secs(l.medianMs),
+        `${secs(l.minMs)}–${secs(l.maxMs)} (${l.runs.length} run${l.runs.length > 1 ? 's' : ''})`,
+        l.medianUserS != null && !Number.isNaN(l.medianUserS)
+          ? `${(l.medianUserS + l.medianSysS).toFixed(2)} s`
+          : '—',
+        mb(l.maxRssBytes),
+        mb(l.treePeakBytes),
+      ],
+    ]),
+  );
+  say(
+    `Bulwark's own scan time (report scan.duration_ms, without Node start-up and module loading): ${secs(b.medianScanMs)} median (${pct(b.medianScanMs, b.medianMs)} of wall)`,
+  );
+  say(
+    `ratio lynis/bulwark (median wall): ${ratioText(r.ratio)}   target ≥${TARGET_RATIO}×: ${r.targets.ratio.met ? 'MET' : 'NOT MET'}`,
+  );
+  say(`Bulwark peak RSS: ${mb(b.peakRssBytes)}   target <150 MB: ${r.targets.rss.met ? 'MET' : 'NOT MET'}`);
+  if (b.factStatus)
+    say(
+      `Bulwark facts by status: ${Object.entries(b.factStatus)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
+}
+
+// ---------------------------------------------------------------- root
+function ensureRoot() {
+  if (values.root) {
+    const dir = path.resolve(values.root);
+    if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) die(`--root ${dir} is not a directory`);
+    return { dir, manifest: null };
+  }
+  const dir = path.join(HERE, 'out', 'root');
+  const manifestPath = path.join(HERE, 'out', 'root.manifest.json');
+  let manifest = null;
+  try {
+    manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
+  } catch {
+    /* build it */
+  }
+  if (values['rebuild-root'] || !manifest || manifest.requested !== FILES || !fs.existsSync(dir)) {
+    note(
+      `root: building a synthetic root of ${FILES} files in ${path.relative(REPO, dir)} (bench/make-root.mjs)`,
+    );
+    const r = spawnSync(
+      process.execPath,
+      [path.join(HERE, 'make-root.mjs'), '--files', String(FILES), '--out', dir],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    if (r.status !== 0) die('make-root.mjs failed');
+    manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
+  }
+  return { dir, manifest };
+}
+
+/** The find expression the peer runs: the same questions as Bulwark's special_files walk. */
+function findCommand(root) {
+  const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+  return `${FIND} ${q(root)} -xdev ! -type l \\( -perm -4000 -o -perm -2000 -o -perm -0002 -o -nouser -o -nogroup \\) -print | wc -l`;
+}
+
+async function benchRoot() {
+  const { dir, manifest } = ensureRoot();
+  const bulwark = await runBulwark('root', ['--root', dir], RUNS);
+  const sf = bulwark._facts.filter((f) => f.name === 'special_files');
+  const special = sf.map((f) => ({
+    key: f.key,
+    status: f.status,
+    rows: f.rows?.length ?? 0,
+    reason: f.reason ?? null,
+  }));
+  const cmd = findCommand(dir);
+  note('root: find warm-up run');
+  await measure(cmd, [], { shell: true, capture: true });
+  const runs = [];
+  let count = null;
+  for (let i = 0; i < PEER_RUNS; i++) {
+    note(`root: find run ${i + 1}/${PEER_RUNS}`);
+    const r = await measure(cmd, [], { shell: true, time: TIME, capture: true });
+    count = Number(r.stdout.trim());
+    runs.push({
+      wallMs: r.wallMs,
+      maxRssBytes: r.maxRssBytes ?? null,
+      userS: r.userS ?? null,
+      sysS: r.sysS ?? null,
+    });
+  }
+  const find = {
+    command: cmd.replace(dir, '<root>'),
+    runs,
+    medianMs: median(runs.map((r) => r.wallMs)),
+    minMs: Math.min(...runs.map((r) => r.wallMs)),
+    maxMs: Math.max(...runs.map((r) => r.wallMs)),
+    maxRssBytes: Math.max(...runs.map((r) => r.maxRssBytes ?? 0)) || null,
+    matches: count,
+  };
+  const entries = manifest?.entries ?? countEntries(dir);
+  return {
+    root: path.relative(REPO, dir) || dir,
+    manifest,
+    entries,
+    bulwark: strip(bulwark),
+    specialFiles: special,
+    find,
+    ratio: find.medianMs / bulwark.medianMs,
+    bulwarkOverFind: bulwark.medianMs / find.medianMs,
+  };
+}
+
+function countEntries(dir) {
+  const r = spawnSync('/bin/sh', ['-c', `${FIND} '${dir.replace(/'/g, `'\\''`)}' -xdev | wc -l`], {
+    encoding: 'utf8',
+  });
+  return Number(r.stdout.trim()) || null;
+}
+
+function printRoot(r) {
+  const b = r.bulwark;
+  const f = r.find;
+  say(
+    `Offline mounted root: ${r.root} (${r.entries?.toLocaleString('en-US') ?? '?'} entries${r.manifest ? `: ${r.manifest.files.toLocaleString('en-US')} files, ${r.manifest.dirs.toLocaleString('en-US')} directories, ${r.manifest.symlinks} symlinks` : ''})`,
+  );
+  say(
+    table([
+      ['tool', 'work done', 'wall (median)', 'min–max', 'user+sys CPU', 'peak RSS'],
+      [
+        'bulwark scan --root',
+        `${b.rules} rules, ${b.facts} facts, whole tree walked once`,
+        secs(b.medianMs),
+        `${secs(b.minMs)}–${secs(b.maxMs)} (${b.runs.length} runs)`,
+        b.medianUserS != null && !Number.isNaN(b.medianUserS)
+          ? `${(b.medianUserS + b.medianSysS).toFixed(2)} s`
+          : '—',
+        mb(b.peakRssBytes),
+      ],
+      [
+        'GNU find (special files only)',
+        `${f.matches} matches`,
+        secs(f.medianMs),
+        `${secs(f.minMs)}–${secs(f.maxMs)} (${f.runs.length} runs)`,
+        f.runs[0]?.userS != null
+          ? `${(median(f.runs.map((x) => x.userS)) + median(f.runs.map((x) => x.sysS))).toFixed(2)} s`
+          : '—',
+        mb(f.maxRssBytes),
+      ],
+    ]),
+  );
+  say(`Bulwark's own scan time (without Node start-up): ${secs(b.medianScanMs)} median`);
+  say(
+    `ratio find/bulwark (median wall): ${ratioText(r.ratio)}  (Bulwark takes ${r.bulwarkOverFind.toFixed(2)}× the time of find)`,
+  );
+  for (const s of r.specialFiles)
+    say(`special_files fact: ${s.status}, ${s.rows} rows${s.reason ? ` (${s.reason})` : ''}`);
+  if (!r.specialFiles.length)
+    say('note: no rule of this profile asked for special_files, so Bulwark did not walk the tree');
+  say(
+    `Bulwark peak RSS: ${mb(b.peakRssBytes)}   target <150 MB: ${b.peakRssBytes < TARGET_RSS ? 'MET' : 'NOT MET'}`,
+  );
+}
+
+// ---------------------------------------------------------------- main
+const m = machine();
+say(`Bulwark benchmark — ${m.date}`);
+say(
+  `machine: ${m.cores} cores (${m.cpu}), ${(m.memoryBytes / 1073741824).toFixed(1)} GiB RAM, ${m.os}, kernel ${m.kernel}, load ${m.loadavg.join(' ')}`,
+);
+say(
+  `versions: bulwark ${m.bulwark}, node ${m.node}${m.lynis ? `, lynis ${m.lynis}` : ''}${m.find ? `, ${m.find}` : ''}; peak RSS from ${TIME ? 'GNU time (kernel maxrss)' : '/proc polling'}`,
+);
+const results = { machine: m, runs: RUNS };
+if (parts.has('live')) {
+  say();
+  results.live = await benchLive();
+  printLive(results.live);
+}
+if (parts.has('root')) {
+  say();
+  results.root = await benchRoot();
+  printRoot(results.root);
+}
+if (values.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+const failed = results.live && !(results.live.targets.ratio.met && results.live.targets.rss.met);
+process.exitCode = failed ? 1 : 0;
