@@ -65,15 +65,24 @@ export function resolveProfile(cat: Catalogue, profileId: string, tailoring?: Ta
   for (const l of layers) {
     applySelect(cat, selected, l.select, l.experimental, l.name);
     Object.assign(params, l.parameters);
-    for (const [k, v] of Object.entries(l.severity)) severity[canonicalRuleId(cat, k) ?? k] = v;
+    for (const [k, v] of Object.entries(l.severity)) {
+      const id = canonicalRuleId(cat, k);
+      if (!id) throw new BulwarkError('BW_RULE_NOT_FOUND', `${l.name} changes the severity of unknown rule "${k}"`, 'check the id with `bulwark rules list`');
+      severity[id] = v;
+    }
   }
   let ids = [...selected];
   if (onlyRules && onlyRules.length > 0) {
-    ids = onlyRules.map((r) => {
-      const id = canonicalRuleId(cat, r);
-      if (!id) throw new BulwarkError('BW_RULE_NOT_FOUND', `unknown rule "${r}"`, 'check the id with `bulwark rules list`');
-      return id;
-    });
+    // A rule named twice (or by id and alias) runs once: results are keyed by rule.
+    ids = [
+      ...new Set(
+        onlyRules.map((r) => {
+          const id = canonicalRuleId(cat, r);
+          if (!id) throw new BulwarkError('BW_RULE_NOT_FOUND', `unknown rule "${r}"`, 'check the id with `bulwark rules list`');
+          return id;
+        }),
+      ),
+    ];
   }
   return ids.sort().map((id) => selectionFor(cat.rules.get(id)!, params, severity[id]));
 }
