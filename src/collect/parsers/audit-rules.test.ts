@@ -12,6 +12,7 @@ const SAMPLE = [
   '-a always,exit -F arch=b64 -S adjtimex,settimeofday -S clock_settime -F key=time-change',
   '-a exit,always -F arch=b32 -S chmod -S fchmod -F auid>=1000 -F auid!=unset -k perm_mod',
   '-w /etc/passwd -p wa -k identity\r',
+  '-w /etc/sudoers.d/ -p wa -k scope',
   '-a always,exit -F path=/usr/bin/sudo -F perm=x -F auid>=1000 -F auid!=4294967295 -k privileged',
   '-a always,exit -F arch=b64 -S open -F exit=-EACCES -F "key=access"',
   '-e 2',
@@ -39,14 +40,15 @@ void test('parses watches, syscall rules and control options', () => {
   assert.equal(perm.key, 'perm_mod');
   const w = rules[6]!;
   assert.deepEqual([w.kind, w.watch_path, w.perms, w.key, w.line], ['watch', '/etc/passwd', 'wa', 'identity', 9]);
-  const sudo = rules[7]!;
+  const sudo = rules[8]!;
   assert.deepEqual([sudo.kind, sudo.watch_path, sudo.perms], ['syscall', '/usr/bin/sudo', 'x']);
-  assert.equal(rules[8]!.key, 'access');
-  assert.ok(rules[8]!.fields.includes('exit=-EACCES'));
-  assert.deepEqual([rules[9]!.option, rules[9]!.value], ['-e', '2']);
-  assert.equal(rules.length, 10);
+  assert.equal(rules[9]!.key, 'access');
+  assert.ok(rules[9]!.fields.includes('exit=-EACCES'));
+  assert.deepEqual([rules[10]!.option, rules[10]!.value], ['-e', '2']);
+  assert.equal(rules.length, 11);
+  assert.equal(rules.find((r) => r.key === 'scope')!.watch_path, '/etc/sudoers.d');
   assert.equal(problems.length, 2);
-  assert.ok(problems.every((p) => p.line >= 13));
+  assert.ok(problems.every((p) => p.line >= 14));
 });
 
 void test('quotes and empty input', () => {

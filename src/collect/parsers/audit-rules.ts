@@ -48,6 +48,11 @@ export function splitArgs(line: string): string[] {
   return out;
 }
 
+/** Watched paths without trailing slashes: `-w /etc/sudoers.d/` and `-w /etc/sudoers.d` watch the same directory. */
+export function normalisePath(p: string): string {
+  return p.length > 1 ? p.replace(/\/+$/, '') || '/' : p;
+}
+
 /** Options that take one argument. */
 const WITH_ARG = new Set(['-w', '-W', '-p', '-k', '-a', '-A', '-d', '-S', '-F', '-C', '-e', '-b', '-f', '-r', '-c', '--backlog_wait_time', '--reset-lost', '-t', '-R']);
 
@@ -91,7 +96,7 @@ export function parseAuditRules(text: string): AuditParse {
           case '-w':
           case '-W':
             r.kind = 'watch';
-            r.watch_path = arg ?? null;
+            r.watch_path = arg === undefined ? null : normalisePath(arg);
             break;
           case '-p':
             r.perms = arg ?? null;
@@ -124,7 +129,7 @@ export function parseAuditRules(text: string): AuditParse {
             const lname = name.toLowerCase();
             r.fields.push(`${lname}${op}${value}`);
             if (lname === 'arch' && op === '=') r.arch = value;
-            else if ((lname === 'path' || lname === 'dir') && op === '=') r.watch_path = value;
+            else if ((lname === 'path' || lname === 'dir') && op === '=') r.watch_path = normalisePath(value);
             else if (lname === 'perm' && op === '=') r.perms = value;
             else if ((lname === 'key' || lname === 'filterkey') && op === '=') keys.push(value);
             break;
