@@ -151,7 +151,7 @@ export class FsTarget implements Target {
    * Returns the inner (target) path; the host path is `host(inner)`.
    */
   async resolveInner(p: string, followLast = true): Promise<string> {
-    if (this.root === '/') return this.resolveLive(p, followLast);
+    if (this.root === '/') return this.resolveLive(p);
     const pending = splitTargetPath(p);
     const done: string[] = [];
     let links = 0;
@@ -203,25 +203,12 @@ export class FsTarget implements Target {
     return v;
   }
 
-  /** On the live host the kernel's own resolution is chroot semantics at `/`. */
-  private async resolveLive(p: string, followLast: boolean): Promise<string> {
-    const norm = path.posix.resolve('/', p);
-    if (!followLast) {
-      const dir = path.posix.dirname(norm);
-      if (dir === norm) return norm;
-      try {
-        return path.posix.join(await fs.realpath(dir), path.posix.basename(norm));
-      } catch {
-        return norm;
-      }
-    }
-    try {
-      return await fs.realpath(norm);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ELOOP')
-        throw new BulwarkError('BW_SYMLINK_LOOP', `too many levels of symbolic links at ${norm}`, 'the path is reported as an error');
-      return norm;
-    }
+  /**
+   * On the live host the kernel's own resolution is chroot semantics at `/`: no user-space walk,
+   * the path is only normalised (the kernel follows links when the file is opened or stat'ed).
+   */
+  private resolveLive(p: string): Promise<string> {
+    return Promise.resolve(path.posix.resolve('/', p));
   }
 
   async resolve(p: string): Promise<string> {
@@ -240,7 +227,7 @@ export class FsTarget implements Target {
     // A link into /proc etc. (e.g. /etc/mtab -> ../proc/self/mounts) is refused like the path itself.
     if (this.offlineRefuses(inner)) return null;
     try {
-      const st = await fs.lstat(this.host(inner));
+      const st = this.mode === 'live' && opts.follow ? await fs.stat(inner) : await fs.lstat(this.host(inner));
       const info: FileInfo = {
         path: inner,
         type: typeOf(st),
@@ -289,10 +276,12 @@ export class FsTarget implements Target {
     let fh;
     try {
       // O_NOFOLLOW: the final component was resolved above; refuse a link swapped in since.
-      fh = await fs.open(this.host(inner), C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK);
+      // Live, the kernel follows the final link (the host is its own root).
+      fh = await fs.open(this.host(inner), C.O_RDONLY | C.O_NONBLOCK | (this.mode === 'offline' ? C.O_NOFOLLOW : 0));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
       if (code === 'ENOENT' || code === 'ENOTDIR') return { status: 'absent', path: inner };
+      if (code === 'ELOOP') return { status: 'error', path: inner, code: 'BW_SYMLINK_LOOP', reason: `too many levels of symbolic links at ${inner}` };
       return { status: 'error', path: inner, code, reason: `cannot open ${inner}: ${code}` };
     }
     try {
@@ -361,7 +350,7 @@ export class FsTarget implements Target {
     const out: string[] = [];
     for (const b of bases) {
       try {
-        if (await this.stat(b, { follow: true })) out.push(b);
+        if ((await this.stat(b, { follow: true })) ?? (this.mode === 'live' && (await this.stat(b)))) out.push(b);
       } catch (e) {
         // A symlink loop still exists as an entry: keep it, reading it reports the loop.
         if (!(e instanceof BulwarkError) || e.code !== 'BW_SYMLINK_LOOP') throw e;
