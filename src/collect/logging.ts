@@ -62,7 +62,8 @@ const auditdRules: Collector = {
       for (const pr of parsed.problems) problems.push(`${p}:${pr.line}: ${pr.message}`);
       for (const a of parsed.rules) rows.push({ path: p, ...a, last: false });
     }
-    if (!anyRead && !incomplete) return { status: 'absent', rows: [], sources: files, reason: 'no audit rules files' };
+    if (!anyRead && !incomplete)
+      return { status: 'absent', rows: [], sources: files, reason: 'no audit rules files' };
     if (!anyRead) return { status: 'error', rows: [], sources, reason: problems.join('; ') };
     if (rows.length > 0) rows[rows.length - 1] = { ...rows[rows.length - 1]!, last: true };
     return finish(rows, sources, problems, incomplete);
@@ -71,21 +72,34 @@ const auditdRules: Collector = {
 
 const auditdConf: Collector = {
   name: 'auditd_conf',
-  description: 'Settings of /etc/audit/auditd.conf (`key = value`), keys lower-cased, the last assignment of a key wins. Absent when the file does not exist.',
+  description:
+    'Settings of /etc/audit/auditd.conf (`key = value`), keys lower-cased, the last assignment of a key wins. Absent when the file does not exist.',
   fields: { key: 'string', value: 'string', path: 'string', line: 'int' },
   async collect(ctx) {
     const path = '/etc/audit/auditd.conf';
     const r = await readConfigText(ctx, path);
-    if (!r.ok) return r.absent ? { status: 'absent', rows: [], sources: [path], reason: `${path} does not exist` } : { status: 'error', rows: [], sources: [path], reason: r.reason };
+    if (!r.ok)
+      return r.absent
+        ? { status: 'absent', rows: [], sources: [path], reason: `${path} does not exist` }
+        : { status: 'error', rows: [], sources: [path], reason: r.reason };
     const parsed = parseKeyValue(r.text, { lowerKeys: true, commentChars: '#' });
-    const rows: Row[] = lastWins(parsed.entries).map((e) => ({ key: e.key, value: e.value, path, line: e.line }));
+    const rows: Row[] = lastWins(parsed.entries).map((e) => ({
+      key: e.key,
+      value: e.value,
+      path,
+      line: e.line,
+    }));
     const problems = parsed.junk.map((j) => `${path}:${j.line}: not a key = value line`);
     if (r.truncated) problems.push(`${path} is larger than the read cap`);
     return finish(rows, [path], problems, Boolean(r.truncated));
   },
 };
 
-async function readMany(ctx: CollectContext, paths: readonly string[], problems: string[]): Promise<{ files: { path: string; text: string }[]; incomplete: boolean }> {
+async function readMany(
+  ctx: CollectContext,
+  paths: readonly string[],
+  problems: string[],
+): Promise<{ files: { path: string; text: string }[]; incomplete: boolean }> {
   const files: { path: string; text: string }[] = [];
   let incomplete = false;
   for (const p of paths) {
@@ -127,9 +141,20 @@ const journald: Collector = {
     const merged = mergeJournald(files);
     problems.push(...merged.junk.map((j) => `not a setting: ${j}`));
     const rows: Row[] = merged.settings.map((s) => ({ ...s }));
-    if (files.length === 0 && !incomplete) return { status: 'absent', rows, sources: paths, reason: 'no journald configuration file; systemd defaults apply' };
+    if (files.length === 0 && !incomplete)
+      return {
+        status: 'absent',
+        rows,
+        sources: paths,
+        reason: 'no journald configuration file; systemd defaults apply',
+      };
     if (files.length === 0) return { status: 'error', rows: [], sources: [], reason: problems.join('; ') };
-    return finish(rows, files.map((f) => f.path), problems, incomplete || problems.some((p) => !p.startsWith('not a setting')));
+    return finish(
+      rows,
+      files.map((f) => f.path),
+      problems,
+      incomplete || problems.some((p) => !p.startsWith('not a setting')),
+    );
   },
 };
 
@@ -194,7 +219,13 @@ const rsyslog: Collector = {
       return true;
     };
     const found = await walk('/etc/rsyslog.conf', 0, false);
-    if (!found && !incomplete) return { status: 'absent', rows: [], sources: ['/etc/rsyslog.conf'], reason: '/etc/rsyslog.conf does not exist' };
+    if (!found && !incomplete)
+      return {
+        status: 'absent',
+        rows: [],
+        sources: ['/etc/rsyslog.conf'],
+        reason: '/etc/rsyslog.conf does not exist',
+      };
     if (!found) return { status: 'error', rows: [], sources, reason: problems.join('; ') };
     return finish(rows, sources, problems, incomplete);
   },

@@ -67,24 +67,43 @@ void test('auditd_rules: rules.d wins over audit.rules, last marks the final rul
     '/etc/audit/rules.d/99-finalize.rules': '-e 2\n',
   });
   assert.equal(out.status, 'complete');
-  assert.deepEqual(out.rows.map((r) => [r['option'], r['last']]), [['-D', false], ['-b', false], ['-e', true]]);
+  assert.deepEqual(
+    out.rows.map((r) => [r['option'], r['last']]),
+    [
+      ['-D', false],
+      ['-b', false],
+      ['-e', true],
+    ],
+  );
   assert.equal((await run(c, { '/etc/hostname': 'x\n' })).status, 'absent');
 });
 
 void test('rsyslog: includes in place, relative to /etc, missing optional glob is fine', async () => {
   const c = byName(logging, 'rsyslog');
   const out = await run(c, {
-    '/etc/rsyslog.conf': '$IncludeConfig /etc/rsyslog.d/*.conf\ninclude(file="/etc/rsyslog.extra/*.conf" mode="optional")\n*.* /var/log/all\n',
+    '/etc/rsyslog.conf':
+      '$IncludeConfig /etc/rsyslog.d/*.conf\ninclude(file="/etc/rsyslog.extra/*.conf" mode="optional")\n*.* /var/log/all\n',
     '/etc/rsyslog.d/10-remote.conf': '*.* @@loghost:514\n',
   });
   assert.equal(out.status, 'complete');
-  assert.deepEqual(out.rows.filter((r) => r['kind'] === 'rule').map((r) => [r['path'], r['action']]), [['/etc/rsyslog.d/10-remote.conf', '@@loghost:514'], ['/etc/rsyslog.conf', '/var/log/all']]);
+  assert.deepEqual(
+    out.rows.filter((r) => r['kind'] === 'rule').map((r) => [r['path'], r['action']]),
+    [
+      ['/etc/rsyslog.d/10-remote.conf', '@@loghost:514'],
+      ['/etc/rsyslog.conf', '/var/log/all'],
+    ],
+  );
 });
 
 void test('journald and auditd_conf: last assignment wins, defaults when absent', async () => {
   const j = await run(byName(logging, 'journald'), { '/etc/hostname': 'x\n' });
   assert.equal(j.status, 'absent');
   assert.equal(j.rows.find((r) => r['key'] === 'Compress')!['value'], 'yes');
-  const a = await run(byName(logging, 'auditd_conf'), { '/etc/audit/auditd.conf': 'Max_Log_File = 8\nmax_log_file=16\n# c\n' });
-  assert.deepEqual(a.rows.map((r) => [r['key'], r['value'], r['line']]), [['max_log_file', '16', 2]]);
+  const a = await run(byName(logging, 'auditd_conf'), {
+    '/etc/audit/auditd.conf': 'Max_Log_File = 8\nmax_log_file=16\n# c\n',
+  });
+  assert.deepEqual(
+    a.rows.map((r) => [r['key'], r['value'], r['line']]),
+    [['max_log_file', '16', 2]],
+  );
 });

@@ -2,18 +2,27 @@
 import type { Row } from '../core/types.js';
 import { errorMessage } from '../core/errors.js';
 import type { Collector, CollectContext } from './types.js';
-import { SSHD_DEFAULTS, effectiveSshdConfig, expandSshdConfig, type ReadOutcome } from './parsers/sshd-config.js';
+import {
+  SSHD_DEFAULTS,
+  effectiveSshdConfig,
+  expandSshdConfig,
+  type ReadOutcome,
+} from './parsers/sshd-config.js';
 
 export const SSHD_CONFIG = '/etc/ssh/sshd_config';
 
 /** Reads a text config file through the target; never throws. Shared by the sshd and logging collectors. */
-export async function readConfigText(ctx: CollectContext, path: string): Promise<ReadOutcome & { truncated?: boolean }> {
+export async function readConfigText(
+  ctx: CollectContext,
+  path: string,
+): Promise<ReadOutcome & { truncated?: boolean }> {
   try {
     const r = await ctx.target.readText(path);
     if (r.status === 'absent') return { ok: false, absent: true, reason: `${path} does not exist` };
     if (r.status === 'not_collected') return { ok: false, absent: false, reason: r.reason };
     if (r.status === 'error') return { ok: false, absent: false, reason: r.reason };
-    if (r.binary) return { ok: false, absent: false, reason: `${path} is binary, not a text configuration file` };
+    if (r.binary)
+      return { ok: false, absent: false, reason: `${path} is binary, not a text configuration file` };
     return { ok: true, text: r.text, truncated: r.truncated };
   } catch (e) {
     return { ok: false, absent: false, reason: `${path}: ${errorMessage(e)}` };
@@ -49,7 +58,8 @@ const sshd: Collector = {
     const problems: string[] = [];
     let truncated = false;
     const main = await readConfigText(ctx, SSHD_CONFIG);
-    if (!main.ok && main.absent) return { status: 'absent', rows: [], sources: [SSHD_CONFIG], reason: `${SSHD_CONFIG} does not exist` };
+    if (!main.ok && main.absent)
+      return { status: 'absent', rows: [], sources: [SSHD_CONFIG], reason: `${SSHD_CONFIG} does not exist` };
     if (!main.ok) return { status: 'error', rows: [], sources: [SSHD_CONFIG], reason: main.reason };
     const ex = await expandSshdConfig(SSHD_CONFIG, {
       read: async (p) => {
@@ -64,10 +74,16 @@ const sshd: Collector = {
       glob: (pattern) => safeGlob(ctx, pattern, problems),
     });
     problems.push(...ex.problems);
-    if (truncated) problems.push('a configuration file is larger than the read cap; only its beginning was read');
+    if (truncated)
+      problems.push('a configuration file is larger than the read cap; only its beginning was read');
     const rows: Row[] = effectiveSshdConfig(ex.directives, SSHD_DEFAULTS).map((r) => ({ ...r }));
-    const incomplete = ex.incomplete || truncated || problems.some((p) => !/not a keyword line|unterminated quote/.test(p));
-    const out = { status: incomplete ? ('incomplete' as const) : ('complete' as const), rows, sources: ex.files };
+    const incomplete =
+      ex.incomplete || truncated || problems.some((p) => !/not a keyword line|unterminated quote/.test(p));
+    const out = {
+      status: incomplete ? ('incomplete' as const) : ('complete' as const),
+      rows,
+      sources: ex.files,
+    };
     return problems.length > 0 ? { ...out, reason: problems.join('; ') } : out;
   },
 };

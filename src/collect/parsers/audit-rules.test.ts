@@ -39,7 +39,10 @@ void test('parses watches, syscall rules and control options', () => {
   assert.deepEqual(perm.fields, ['arch=b32', 'auid>=1000', 'auid!=unset']);
   assert.equal(perm.key, 'perm_mod');
   const w = rules[6]!;
-  assert.deepEqual([w.kind, w.watch_path, w.perms, w.key, w.line], ['watch', '/etc/passwd', 'wa', 'identity', 9]);
+  assert.deepEqual(
+    [w.kind, w.watch_path, w.perms, w.key, w.line],
+    ['watch', '/etc/passwd', 'wa', 'identity', 9],
+  );
   const sudo = rules[8]!;
   assert.deepEqual([sudo.kind, sudo.watch_path, sudo.perms], ['syscall', '/usr/bin/sudo', 'x']);
   assert.equal(rules[9]!.key, 'access');

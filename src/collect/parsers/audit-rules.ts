@@ -54,7 +54,27 @@ export function normalisePath(p: string): string {
 }
 
 /** Options that take one argument. */
-const WITH_ARG = new Set(['-w', '-W', '-p', '-k', '-a', '-A', '-d', '-S', '-F', '-C', '-e', '-b', '-f', '-r', '-c', '--backlog_wait_time', '--reset-lost', '-t', '-R']);
+const WITH_ARG = new Set([
+  '-w',
+  '-W',
+  '-p',
+  '-k',
+  '-a',
+  '-A',
+  '-d',
+  '-S',
+  '-F',
+  '-C',
+  '-e',
+  '-b',
+  '-f',
+  '-r',
+  '-c',
+  '--backlog_wait_time',
+  '--reset-lost',
+  '-t',
+  '-R',
+]);
 
 export function parseAuditRules(text: string): AuditParse {
   const rules: AuditRule[] = [];
@@ -67,7 +87,21 @@ export function parseAuditRules(text: string): AuditParse {
       const t = raw.trim();
       if (t === '' || t.startsWith('#')) return;
       const args = splitArgs(t);
-      const r: AuditRule = { line, kind: 'control', list: null, action: null, arch: null, syscalls: [], fields: [], watch_path: null, perms: null, key: null, option: null, value: null, text: t };
+      const r: AuditRule = {
+        line,
+        kind: 'control',
+        list: null,
+        action: null,
+        arch: null,
+        syscalls: [],
+        fields: [],
+        watch_path: null,
+        perms: null,
+        key: null,
+        option: null,
+        value: null,
+        text: t,
+      };
       const keys: string[] = [];
       let bad: string | undefined;
       for (let i = 0; i < args.length; i++) {
@@ -116,7 +150,11 @@ export function parseAuditRules(text: string): AuditParse {
             break;
           }
           case '-S':
-            for (const s of (arg ?? '').split(',').map((x) => x.trim()).filter(Boolean)) if (!r.syscalls.includes(s)) r.syscalls.push(s);
+            for (const s of (arg ?? '')
+              .split(',')
+              .map((x) => x.trim())
+              .filter(Boolean))
+              if (!r.syscalls.includes(s)) r.syscalls.push(s);
             break;
           case '-F':
           case '-C': {

@@ -14,10 +14,18 @@ export interface JournaldSetting {
 }
 
 /** Drop-in directories, highest priority first (systemd's search order). */
-export const JOURNALD_DROPIN_DIRS = ['/etc/systemd/journald.conf.d', '/run/systemd/journald.conf.d', '/usr/local/lib/systemd/journald.conf.d', '/usr/lib/systemd/journald.conf.d'];
+export const JOURNALD_DROPIN_DIRS = [
+  '/etc/systemd/journald.conf.d',
+  '/run/systemd/journald.conf.d',
+  '/usr/local/lib/systemd/journald.conf.d',
+  '/usr/lib/systemd/journald.conf.d',
+];
 
 /** Orders drop-in paths: by file name; for equal names only the highest-priority directory counts. */
-export function orderDropins(paths: readonly string[], dirs: readonly string[] = JOURNALD_DROPIN_DIRS): string[] {
+export function orderDropins(
+  paths: readonly string[],
+  dirs: readonly string[] = JOURNALD_DROPIN_DIRS,
+): string[] {
   const byName = new Map<string, { path: string; prio: number }>();
   for (const p of paths) {
     const slash = p.lastIndexOf('/');
@@ -41,7 +49,10 @@ export const JOURNALD_DEFAULTS: Readonly<Record<string, string>> = {
 };
 
 /** Merges files (already in order: main file first, then drop-ins) into effective settings. */
-export function mergeJournald(files: readonly { path: string; text: string }[], defaults: Readonly<Record<string, string>> = JOURNALD_DEFAULTS): { settings: JournaldSetting[]; junk: string[] } {
+export function mergeJournald(
+  files: readonly { path: string; text: string }[],
+  defaults: Readonly<Record<string, string>> = JOURNALD_DEFAULTS,
+): { settings: JournaldSetting[]; junk: string[] } {
   const eff = new Map<string, JournaldSetting>();
   const junk: string[] = [];
   for (const f of files) {
@@ -53,6 +64,8 @@ export function mergeJournald(files: readonly { path: string; text: string }[], 
       eff.set(e.key, { key: e.key, value: e.value, path: f.path, line: e.line, is_default: false });
     }
   }
-  for (const [k, v] of Object.entries(defaults)) if (!eff.has(k) || eff.get(k)!.value === '') eff.set(k, { key: k, value: v, path: null, line: null, is_default: true });
+  for (const [k, v] of Object.entries(defaults))
+    if (!eff.has(k) || eff.get(k)!.value === '')
+      eff.set(k, { key: k, value: v, path: null, line: null, is_default: true });
   return { settings: [...eff.values()], junk };
 }

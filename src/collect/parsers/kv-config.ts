@@ -81,7 +81,12 @@ export function parseKeyValue(text: string, opts: KvOptions = {}): KvParse {
       junk.push({ line: lineNo, text: raw });
       continue;
     }
-    if (opts.unquote && value.length >= 2 && ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'")))) value = value.slice(1, -1);
+    if (
+      opts.unquote &&
+      value.length >= 2 &&
+      ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'")))
+    )
+      value = value.slice(1, -1);
     entries.push({ section, key: opts.lowerKeys ? key.toLowerCase() : key, value, line: lineNo });
   }
   return { entries, junk };

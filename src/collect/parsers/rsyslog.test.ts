@@ -22,16 +22,28 @@ auth,authpriv.*\t\t\t/var/log/auth.log
 void test('Debian default rsyslog.conf', () => {
   const { statements, problems } = parseRsyslog(DEBIAN);
   assert.deepEqual(problems, []);
-  assert.deepEqual(statements.filter((s) => s.kind === 'module').map((s) => [s.name, s.line]), [['imuxsock', 2], ['imklog', 3]]);
+  assert.deepEqual(
+    statements.filter((s) => s.kind === 'module').map((s) => [s.name, s.line]),
+    [
+      ['imuxsock', 2],
+      ['imklog', 3],
+    ],
+  );
   const fcm = statements.find((s) => s.name === '$filecreatemode')!;
   assert.deepEqual([fcm.kind, fcm.value, fcm.mode, fcm.line], ['directive', '0640', 0o640, 8]);
-  assert.deepEqual(statements.filter((s) => s.kind === 'include').map((s) => s.name), ['/etc/rsyslog.d/*.conf']);
+  assert.deepEqual(
+    statements.filter((s) => s.kind === 'include').map((s) => s.name),
+    ['/etc/rsyslog.d/*.conf'],
+  );
   const rules = statements.filter((s) => s.kind === 'rule');
-  assert.deepEqual(rules.map((r) => [r.selector, r.action]), [
-    ['auth,authpriv.*', '/var/log/auth.log'],
-    ['*.*;auth,authpriv.none', '-/var/log/syslog'],
-    ['*.emerg', ':omusrmsg:*'],
-  ]);
+  assert.deepEqual(
+    rules.map((r) => [r.selector, r.action]),
+    [
+      ['auth,authpriv.*', '/var/log/auth.log'],
+      ['*.*;auth,authpriv.none', '-/var/log/syslog'],
+      ['*.emerg', ':omusrmsg:*'],
+    ],
+  );
 });
 
 void test('remote input and forwarding in RainerScript over several lines, CRLF, block comments', () => {
@@ -51,14 +63,26 @@ void test('remote input and forwarding in RainerScript over several lines, CRLF,
   ].join('\r\n');
   const { statements } = parseRsyslog(text);
   const by = (k: string) => statements.filter((s) => s.kind === k);
-  assert.deepEqual(by('input').map((s) => [s.name, s.params, s.line]), [['imtcp', ['type=imtcp', 'port=514'], 2]]);
+  assert.deepEqual(
+    by('input').map((s) => [s.name, s.params, s.line]),
+    [['imtcp', ['type=imtcp', 'port=514'], 2]],
+  );
   const fwd = by('action').find((s) => s.name === 'omfwd')!;
   assert.equal(fwd.selector, '*.*');
   assert.ok(fwd.params.includes('target=loghost.example'));
   assert.ok(fwd.params.includes('streamdriver=gtls'));
-  assert.deepEqual(by('rule').map((s) => [s.selector, s.action]), [['authpriv.*', '@@10.0.0.5:514'], [':msg, contains, "iptables"', '/var/log/fw.log']]);
+  assert.deepEqual(
+    by('rule').map((s) => [s.selector, s.action]),
+    [
+      ['authpriv.*', '@@10.0.0.5:514'],
+      [':msg, contains, "iptables"', '/var/log/fw.log'],
+    ],
+  );
   assert.equal(by('module').find((s) => s.name === 'builtin:omfile')!.mode, 0o600);
   assert.ok(by('action').some((s) => s.name === 'omfile'));
-  assert.deepEqual(by('include').map((s) => [s.name, s.value]), [['/etc/rsyslog.d/extra/*.conf', 'optional']]);
+  assert.deepEqual(
+    by('include').map((s) => [s.name, s.value]),
+    [['/etc/rsyslog.d/extra/*.conf', 'optional']],
+  );
   assert.ok(!statements.some((s) => s.text.includes('@@old')));
 });

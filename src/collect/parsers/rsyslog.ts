@@ -64,13 +64,16 @@ export function objectParams(body: string): string[] {
   const out: string[] = [];
   let m: RegExpExecArray | null;
   PARAM_RE.lastIndex = 0;
-  while ((m = PARAM_RE.exec(body)) !== null) out.push(`${m[1]!.toLowerCase()}=${m[2] ?? m[3] ?? m[4]?.replace(/"/g, '').trim() ?? m[5] ?? ''}`);
+  while ((m = PARAM_RE.exec(body)) !== null)
+    out.push(`${m[1]!.toLowerCase()}=${m[2] ?? m[3] ?? m[4]?.replace(/"/g, '').trim() ?? m[5] ?? ''}`);
   return out;
 }
 
-const param = (params: readonly string[], name: string): string | undefined => params.find((p) => p.startsWith(name + '='))?.slice(name.length + 1);
+const param = (params: readonly string[], name: string): string | undefined =>
+  params.find((p) => p.startsWith(name + '='))?.slice(name.length + 1);
 
-const OBJECT_RE = /\b(module|input|action|include|global|template|ruleset|main_queue|parser|timezone|lookup_table|dyn_stats|percentile_stats|license)\s*\(/gi;
+const OBJECT_RE =
+  /\b(module|input|action|include|global|template|ruleset|main_queue|parser|timezone|lookup_table|dyn_stats|percentile_stats|license)\s*\(/gi;
 
 function objectsIn(text: string): { type: string; body: string }[] {
   const out: { type: string; body: string }[] = [];
@@ -98,10 +101,25 @@ function objectsIn(text: string): { type: string; body: string }[] {
 }
 
 function base(line: number, text: string): RsyslogStatement {
-  return { line, kind: 'other', name: null, value: null, selector: null, action: null, params: [], mode: null, text };
+  return {
+    line,
+    kind: 'other',
+    name: null,
+    value: null,
+    selector: null,
+    action: null,
+    params: [],
+    mode: null,
+    text,
+  };
 }
 
-function fromObject(line: number, text: string, obj: { type: string; body: string }, selector: string | null): RsyslogStatement {
+function fromObject(
+  line: number,
+  text: string,
+  obj: { type: string; body: string },
+  selector: string | null,
+): RsyslogStatement {
   const params = objectParams(obj.body);
   const s = base(line, text);
   s.params = params;
@@ -137,7 +155,10 @@ function fromObject(line: number, text: string, obj: { type: string; body: strin
 const SELECTOR_RE = /^((?:[A-Za-z0-9_*,]+\.!?=?[A-Za-z*]+\s*;?\s*)+)\s+(\S.*)$/;
 const PROPFILTER_RE = /^(:[^,]+,\s*!?[A-Za-z_]+,\s*"(?:[^"\\]|\\.)*")\s*(\S.*)$/;
 
-export function parseRsyslog(text: string): { statements: RsyslogStatement[]; problems: { line: number; message: string }[] } {
+export function parseRsyslog(text: string): {
+  statements: RsyslogStatement[];
+  problems: { line: number; message: string }[];
+} {
   const statements: RsyslogStatement[] = [];
   const problems: { line: number; message: string }[] = [];
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);

@@ -91,7 +91,15 @@ const LOWER_VALUES = new Set([
 
 const TIME_VALUES = new Set(['logingracetime', 'clientaliveinterval']);
 const INT_VALUES = new Set(['maxauthtries', 'maxsessions', 'clientalivecountmax', 'x11displayoffset']);
-const LIST_VALUES = new Set(['ciphers', 'macs', 'kexalgorithms', 'hostkeyalgorithms', 'pubkeyacceptedalgorithms', 'hostbasedacceptedalgorithms', 'casignaturealgorithms']);
+const LIST_VALUES = new Set([
+  'ciphers',
+  'macs',
+  'kexalgorithms',
+  'hostkeyalgorithms',
+  'pubkeyacceptedalgorithms',
+  'hostbasedacceptedalgorithms',
+  'casignaturealgorithms',
+]);
 
 /** Splits one line into tokens like OpenSSH's argv_split: double quotes group, `#` starts a comment at a token start. */
 export function tokenize(line: string): string[] | { error: string } {
@@ -127,7 +135,11 @@ export function tokenize(line: string): string[] | { error: string } {
     }
     while (i < n && !/\s/.test(line[i]!)) {
       const c = line[i]!;
-      if (c === '\\' && i + 1 < n && (line[i + 1] === '"' || line[i + 1] === '\\' || /\s/.test(line[i + 1]!))) {
+      if (
+        c === '\\' &&
+        i + 1 < n &&
+        (line[i + 1] === '"' || line[i + 1] === '\\' || /\s/.test(line[i + 1]!))
+      ) {
         tok += line[i + 1]!;
         i += 2;
         continue;
@@ -272,14 +284,26 @@ export function parseSshdTime(text: string): number | undefined {
 }
 
 function wildcardMatch(pattern: string, s: string): boolean {
-  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+  const re = new RegExp(
+    '^' +
+      pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.') +
+      '$',
+  );
   return re.test(s);
 }
 
 /** Applies OpenSSH's `+list` (append), `-list` (remove, wildcards allowed) and `^list` (prepend) to a default list. */
 export function resolveAlgorithmList(spec: string, defaults: readonly string[]): string[] {
-  const items = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
-  if (spec.startsWith('+')) return [...defaults, ...items(spec.slice(1)).filter((x) => !defaults.includes(x))];
+  const items = (s: string) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
+  if (spec.startsWith('+'))
+    return [...defaults, ...items(spec.slice(1)).filter((x) => !defaults.includes(x))];
   if (spec.startsWith('^')) {
     const add = items(spec.slice(1));
     return [...add, ...defaults.filter((x) => !add.includes(x))];
@@ -292,21 +316,40 @@ export function resolveAlgorithmList(spec: string, defaults: readonly string[]):
 }
 
 /** Normalised value of a directive as `sshd -T` would show it. */
-export function normaliseValue(key: string, args: readonly string[], defaults: Readonly<Record<string, string>>): string {
+export function normaliseValue(
+  key: string,
+  args: readonly string[],
+  defaults: Readonly<Record<string, string>>,
+): string {
   let v = args.join(' ');
   if (LOWER_VALUES.has(key)) v = v.toLowerCase();
   if (key === 'permitrootlogin' && v === 'without-password') v = 'prohibit-password';
   if (key === 'loglevel') v = v.toUpperCase();
-  if (LIST_VALUES.has(key)) v = resolveAlgorithmList(v, (defaults[key] ?? '').split(',').filter(Boolean)).join(',');
+  if (LIST_VALUES.has(key))
+    v = resolveAlgorithmList(v, (defaults[key] ?? '').split(',').filter(Boolean)).join(',');
   return v;
 }
 
-function rowFor(key: string, value: string, place: { path: string | null; line: number | null; match: string | null }, isDefault: boolean): SshdRow {
+function rowFor(
+  key: string,
+  value: string,
+  place: { path: string | null; line: number | null; match: string | null },
+  isDefault: boolean,
+): SshdRow {
   let number: number | null = null;
   if (TIME_VALUES.has(key)) number = parseSshdTime(value) ?? null;
   else if (INT_VALUES.has(key) && /^\d+$/.test(value.trim())) number = Number(value.trim());
   const values = LIST_VALUES.has(key) ? value.split(',').filter(Boolean) : value.split(/\s+/).filter(Boolean);
-  return { key, value, values, number, path: place.path, line: place.line, match: place.match, is_default: isDefault };
+  return {
+    key,
+    value,
+    values,
+    number,
+    path: place.path,
+    line: place.line,
+    match: place.match,
+    is_default: isDefault,
+  };
 }
 
 /**
@@ -314,7 +357,10 @@ function rowFor(key: string, value: string, place: { path: string | null; line: 
  * for cumulative keywords), for each Match block its own first values; then a default row for every
  * keyword in `defaults` that is not set globally.
  */
-export function effectiveSshdConfig(directives: readonly PlacedDirective[], defaults: Readonly<Record<string, string>>): SshdRow[] {
+export function effectiveSshdConfig(
+  directives: readonly PlacedDirective[],
+  defaults: Readonly<Record<string, string>>,
+): SshdRow[] {
   const rows: SshdRow[] = [];
   const seen = new Set<string>();
   for (const d of directives) {
@@ -329,7 +375,8 @@ export function effectiveSshdConfig(directives: readonly PlacedDirective[], defa
   for (const [key, value] of Object.entries(defaults)) {
     if (globalKeys.has(key)) continue;
     const place = { path: null, line: null, match: null };
-    if (CUMULATIVE.has(key)) for (const v of value.split('\n').filter(Boolean)) rows.push(rowFor(key, v, place, true));
+    if (CUMULATIVE.has(key))
+      for (const v of value.split('\n').filter(Boolean)) rows.push(rowFor(key, v, place, true));
     else rows.push(rowFor(key, value, place, true));
   }
   return rows;
@@ -379,7 +426,8 @@ export const SSHD_DEFAULTS: Readonly<Record<string, string>> = {
   printlastlog: 'yes',
   usedns: 'no',
   compression: 'yes',
-  ciphers: 'chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com',
+  ciphers:
+    'chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com',
   macs: 'umac-64-etm@openssh.com,umac-128-etm@openssh.com,hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha1-etm@openssh.com,umac-64@openssh.com,umac-128@openssh.com,hmac-sha2-256,hmac-sha2-512,hmac-sha1',
   kexalgorithms:
     'sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group14-sha256',
