@@ -102,12 +102,12 @@ export function loadBuiltinContent(dir = contentDir()): ContentLoad {
   const issues: Issue[] = [];
   for (const file of listYaml(path.join(dir, 'rules'))) {
     const rel = path.relative(dir, file);
-    const { doc, lines, issues: yi } = parseYaml(readContent(file, 'BW_CONTENT_INVALID'), rel);
+    const { doc, lines, issues: yi, data } = parseYaml(readContent(file, 'BW_CONTENT_INVALID'), rel);
     if (yi.length) {
       issues.push(...yi);
       continue;
     }
-    const r = ruleIssues(doc.toJS(), rel, doc, lines, schemas, []);
+    const r = ruleIssues(data, rel, doc, lines, schemas, []);
     issues.push(...r.issues);
     if (!r.rule) continue;
     const expected = path.basename(file).replace(/\.ya?ml$/, '');
@@ -137,12 +137,12 @@ function addRule(rule: Rule, file: string, rules: Map<string, Rule>, aliases: Ma
 }
 
 function parseProfile(text: string, file: string, issues: Issue[]): Profile | undefined {
-  const { doc, lines, issues: yi } = parseYaml(text, file);
+  const { doc, lines, issues: yi, data } = parseYaml(text, file);
   if (yi.length) {
     issues.push(...yi);
     return undefined;
   }
-  const p = ProfileSchema.safeParse(doc.toJS());
+  const p = ProfileSchema.safeParse(data);
   if (!p.success) {
     issues.push(...zodIssues(p.error, file, doc, lines));
     return undefined;
@@ -170,10 +170,10 @@ const PolicySchema = z
  */
 export function loadPolicy(file: string, cat: Catalogue): { catalogue: Catalogue; ruleIds: string[]; profileIds: string[] } {
   const rel = file;
-  const { doc, lines, issues } = parseYaml(readContent(file, 'BW_POLICY_INVALID'), rel);
+  const { doc, lines, issues, data } = parseYaml(readContent(file, 'BW_POLICY_INVALID'), rel);
   const fail = (is: Issue[]) => new BulwarkError('BW_POLICY_INVALID', `${file} is not a valid policy (${is.length} problem${is.length > 1 ? 's' : ''})`, 'fix the listed keys; the policy format is documented in docs/writing-rules.md', { issues: is });
   if (issues.length) throw fail(issues);
-  const raw = doc.toJS() as unknown;
+  const raw = data;
   const schemas = factSchemas();
   const rules = new Map(cat.rules);
   const aliases = new Map(cat.aliases);
@@ -222,10 +222,10 @@ const TailoringSchema = z
 
 /** A tailoring file: `extends: <profile>`, `select: [...]`, `parameters: {...}`, `severity: {...}`. */
 export function loadTailoring(file: string, cat: Catalogue): Tailoring {
-  const { doc, lines, issues } = parseYaml(readContent(file, 'BW_TAILORING_INVALID'), file);
+  const { doc, lines, issues, data } = parseYaml(readContent(file, 'BW_TAILORING_INVALID'), file);
   const fail = (is: Issue[]) => new BulwarkError('BW_TAILORING_INVALID', `${file} is not a valid tailoring file`, 'see docs/profiles.md for the tailoring format', { issues: is });
   if (issues.length) throw fail(issues);
-  const t = TailoringSchema.safeParse(doc.toJS());
+  const t = TailoringSchema.safeParse(data);
   if (!t.success) throw fail(zodIssues(t.error, file, doc, lines));
   // Parameters must exist in some rule and match its declared type.
   const declared = new Map<string, string>();

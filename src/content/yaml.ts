@@ -10,16 +10,31 @@ export interface Located<T> {
   lines: LineCounter;
 }
 
-export function parseYaml(text: string, file: string): { doc: Document; lines: LineCounter; issues: Issue[] } {
+/**
+ * Parses one YAML document. `data` is the plain value (undefined when there are issues). Errors,
+ * and warnings such as unresolved tags (`!!js/function`, `!!python/object`), are issues with
+ * line and column: content is plain data, nothing in it is ever interpreted.
+ */
+export function parseYaml(text: string, file: string): { doc: Document; lines: LineCounter; issues: Issue[]; data: unknown } {
   const lines = new LineCounter();
   // Core schema, no custom tags, no merge keys: plain data only.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, schema: 'core', merge: false, uniqueKeys: true });
   const issues: Issue[] = [];
-  for (const e of doc.errors) {
-    const pos = e.linePos?.[0];
-    issues.push({ code: `yaml_${e.code.toLowerCase()}`, file, ...(pos ? { line: pos.line, column: pos.col } : {}), message: e.message.split('\n')[0] ?? e.message });
+  for (const e of [...doc.errors, ...doc.warnings]) {
+    // linePos is only filled in with prettyErrors; compute it from the offset.
+    const pos = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
+    issues.push({ code: `yaml_${e.code.toLowerCase()}`, file, line: pos.line, column: pos.col, message: e.message.split('\n')[0] ?? e.message });
   }
-  return { doc, lines, issues };
+  let data: unknown;
+  if (issues.length === 0) {
+    try {
+      data = doc.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      // e.g. "Excessive alias count indicates a resource exhaustion attack" (a billion-laughs document).
+      issues.push({ code: 'yaml_unsafe', file, line: 1, column: 1, message: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  return { doc, lines, issues, data };
 }
 
 /** Line and column of the node at `path` (falling back to the nearest existing parent). For a key, its key token. */
