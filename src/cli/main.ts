@@ -244,6 +244,53 @@ export function buildProgram(setExit: (code: number) => void): Command {
       process.stdout.write(lines.join('\n') + '\n');
     });
 
+  rules
+    .command('test')
+    .description("run rules' fixtures (passing examples must pass, failing ones fail): built-in rules, or a policy file's")
+    .option('--policy <file...>', "test the rules of these policy files")
+    .option('--area <area>', 'only one area')
+    .option('--rule <id...>', 'only these rules')
+    .action(async (o: { policy?: string[]; area?: string; rule?: string[] }) => {
+      const { loadBuiltinContent, loadPolicy } = await import('../content/load.js');
+      const { runFixture } = await import('../content/fixtures.js');
+      const { catalogue: builtin, issues } = loadBuiltinContent();
+      if (issues.length) throw new BulwarkError('BW_CONTENT_INVALID', `the built-in content has ${issues.length} problem(s)`, 'run `npm run check:content`', { issues });
+      let cat = builtin;
+      let ids: string[] = [...builtin.rules.keys()];
+      if (o.policy?.length) {
+        ids = [];
+        for (const p of o.policy) {
+          const r = loadPolicy(p, cat);
+          cat = r.catalogue;
+          ids.push(...r.ruleIds);
+        }
+      }
+      if (o.rule?.length) ids = ids.filter((id) => o.rule!.includes(id));
+      if (o.area) ids = ids.filter((id) => cat.rules.get(id)?.area === o.area);
+      const schemas = factSchemas();
+      let passed = 0;
+      let failed = 0;
+      for (const id of ids.sort()) {
+        const rule = cat.rules.get(id)!;
+        const cases = [
+          ...rule.fixtures.pass.map((f) => ({ f, want: 'pass' })),
+          ...rule.fixtures.fail.map((f) => ({ f, want: 'fail' })),
+          ...(rule.fixtures.not_applicable ?? []).map((f) => ({ f, want: 'not_applicable' })),
+        ];
+        for (const [i, c] of cases.entries()) {
+          const got = await runFixture(rule, c.f, schemas);
+          const label = `${id} ${c.want} #${i + 1}${c.f.name ? ` (${c.f.name})` : ''}`;
+          if (got.status === c.want) passed++;
+          else {
+            failed++;
+            process.stdout.write(`FAIL ${label}: got ${got.status} — ${got.message}\n`);
+          }
+        }
+      }
+      process.stdout.write(`${passed} passed, ${failed} failed\n`);
+      setExit(failed > 0 ? EXIT.findings : EXIT.ok);
+    });
+
   const profiles = program.command('profiles').description('profiles: selections of rules with parameters');
   profiles
     .command('list')
