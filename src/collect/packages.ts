@@ -102,7 +102,8 @@ async function rpmSqlite(ctx: CollectContext, p: string, part: Part): Promise<vo
     const applied = applyWal(main, wal);
     image = applied.db;
     if (applied.note) part.incomplete.push(`${walPath}: ${applied.note}`);
-  } else image = Buffer.from(main);
+  }
+  // `main` is this scan's own copy of the file (never the target's bytes on disk): patching it in place is safe.
   if (image.length >= 100 && image.toString('latin1', 0, 15) === 'SQLite format 3') {
     // rpm keeps the database in WAL mode; an in-memory image must say "rollback journal" to open.
     image[18] = 1;

@@ -1,7 +1,8 @@
 /**
  * Folds the committed frames of an SQLite write-ahead log into a copy of the main database
  * image, as a checkpoint would, so that an in-memory open sees what SQLite itself would see.
- * Pure: the caller's buffers are not modified. Format: sqlite.org/fileformat2.html#walformat.
+ * Pure: the inputs are not modified; when no committed frame applies, `main` itself is returned
+ * (no copy — rpm databases are large). Format: sqlite.org/fileformat2.html#walformat.
  */
 
 export interface WalApply {
@@ -23,7 +24,7 @@ function checksum(buf: Buffer, start: number, end: number, le: boolean, s: [numb
 }
 
 export function applyWal(main: Buffer, wal: Buffer): WalApply {
-  const db = Buffer.from(main);
+  const db = main;
   if (wal.length < 32) return { db, frames: 0, ...(wal.length > 0 ? { note: 'write-ahead log shorter than its header; ignored' } : {}) };
   const magic = wal.readUInt32BE(0);
   if (magic !== 0x377f0682 && magic !== 0x377f0683) return { db, frames: 0, note: 'write-ahead log has a bad magic number; ignored' };
@@ -54,7 +55,7 @@ export function applyWal(main: Buffer, wal: Buffer): WalApply {
   }
   if (committed.size === 0) return { db, frames: 0 };
   const out = Buffer.alloc(dbPages * pageSize);
-  db.copy(out, 0, 0, Math.min(db.length, out.length));
+  main.copy(out, 0, 0, Math.min(main.length, out.length));
   for (const [pg, at] of committed) if (pg >= 1 && pg <= dbPages) wal.copy(out, (pg - 1) * pageSize, at, at + pageSize);
   return { db: out, frames };
 }
