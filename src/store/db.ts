@@ -118,6 +118,17 @@ function mapSqliteError(e: unknown, file: string): BulwarkError {
   return new BulwarkError('BW_DB_OPEN', `cannot use the database ${file}: ${msg}`, 'check the path and its permissions, or pass another --db / BULWARK_DB', { cause: e });
 }
 
+/** Migrations of one database file run one at a time within this process (Kysely's SQLite adapter takes no lock). */
+const migrating = new Map<string, Promise<unknown>>();
+
+/** A real systemd machine id: 32 hex digits. Images often carry "uninitialized" or an empty file. */
+const MACHINE_ID = /^[0-9a-f]{32}$/i;
+
+export interface StoreOptions {
+  /** How long to wait for another process's lock before BW_DB_LOCKED (default 10 s). */
+  busyTimeoutMs?: number;
+}
+
 export class Store {
   readonly db: Kysely<Schema>;
   readonly file: string;
@@ -129,61 +140,107 @@ export class Store {
     this.db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: raw }) });
   }
 
-  static async open(file: string): Promise<Store> {
+  static async open(file: string, opts: StoreOptions = {}): Promise<Store> {
     let raw: Database.Database;
     try {
       if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-      raw = new Database(file, { timeout: 10_000 });
+      raw = new Database(file, { timeout: opts.busyTimeoutMs ?? 10_000 });
+    } catch (e) {
+      throw mapSqliteError(e, file);
+    }
+    try {
       raw.pragma('journal_mode = WAL');
       raw.pragma('synchronous = NORMAL');
       raw.pragma('foreign_keys = ON');
       raw.prepare('select count(*) from sqlite_master').get();
     } catch (e) {
+      raw.close();
       throw mapSqliteError(e, file);
     }
     const store = new Store(file, raw);
-    await store.migrate();
+    const key = file === ':memory:' ? `:memory:${String(Math.random())}` : path.resolve(file);
+    const run = (migrating.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => store.migrate());
+    migrating.set(key, run);
+    try {
+      await run;
+    } catch (e) {
+      await store.close();
+      throw e;
+    } finally {
+      if (migrating.get(key) === run) migrating.delete(key);
+    }
     return store;
   }
 
   private async migrate(): Promise<void> {
     const migrator = new Migrator({ db: this.db, provider });
-    let res;
-    try {
-      res = await migrator.migrateToLatest();
-    } catch (e) {
-      throw mapSqliteError(e, this.file);
-    }
-    if (res.error) {
+    // Another process may be migrating the same fresh file: its tables appear under our feet
+    // ("already exists") or our read snapshot goes stale (SQLITE_BUSY). Try again: the next run sees its work.
+    for (let attempt = 1; ; attempt++) {
+      let res;
+      try {
+        res = await migrator.migrateToLatest();
+      } catch (e) {
+        throw mapSqliteError(e, this.file);
+      }
+      if (!res.error) return;
       const msg = res.error instanceof Error ? res.error.message : JSON.stringify(res.error);
       if (/corrupted migrations|missing/i.test(msg))
         throw new BulwarkError('BW_DB_TOO_NEW', `the database ${this.file} was written by a newer Bulwark (${msg})`, 'upgrade Bulwark, or pass another --db; this version will not modify it', { cause: res.error });
+      const code = (res.error as { code?: string }).code ?? '';
+      if (attempt < 5 && (/already exists/.test(msg) || code.startsWith('SQLITE_BUSY'))) {
+        await new Promise((r) => setTimeout(r, 50 * attempt));
+        continue;
+      }
       throw mapSqliteError(res.error, this.file);
     }
   }
 
-  /** Stores a finished scan with its results and compressed fact snapshot, atomically. Returns the asset id. */
-  async saveScan(scan: ScanOutcome, version: string): Promise<string> {
+  /**
+   * Stores a finished scan with its results and compressed fact snapshot, atomically. Returns the asset id.
+   * One synchronous BEGIN IMMEDIATE transaction: it takes the write lock first (waiting up to the busy
+   * timeout for another process), so a read snapshot never has to be upgraded (which fails at once with
+   * SQLITE_BUSY), and nothing else of this process runs in between (better-sqlite3 waits synchronously:
+   * an async transaction could stall against a second connection of the same process).
+   */
+  saveScan(scan: ScanOutcome, version: string): Promise<string> {
+    try {
+      return Promise.resolve(this.writeScan(scan, version));
+    } catch (e) {
+      return Promise.reject(e instanceof BulwarkError ? e : mapSqliteError(e, this.file));
+    }
+  }
+
+  private writeScan(scan: ScanOutcome, version: string): string {
     const os = scan.facts.find((f) => f.key === 'os')?.rows[0];
-    const machineId = typeof os?.['machine_id'] === 'string' ? os['machine_id'] : null;
+    const rawMachineId = typeof os?.['machine_id'] === 'string' ? os['machine_id'].trim() : '';
+    const machineId = MACHINE_ID.test(rawMachineId) ? rawMachineId.toLowerCase() : null;
     const hostname = typeof os?.['hostname'] === 'string' ? os['hostname'] : null;
     const kind = scan.target.kind === 'live' ? 'host' : 'image';
     const name = scan.target.kind === 'live' ? (hostname ?? 'localhost') : scan.target.root;
     const now = new Date().toISOString();
-    try {
-      return await this.db.transaction().execute(async (tx) => {
-        let asset = machineId
-          ? await tx.selectFrom('assets').select('id').where('machine_id', '=', machineId).where('kind', '=', kind).executeTakeFirst()
-          : await tx.selectFrom('assets').select('id').where('name', '=', name).where('kind', '=', kind).executeTakeFirst();
-        if (!asset) {
-          asset = { id: crypto.randomUUID() };
-          await tx.insertInto('assets').values({ id: asset.id, name, machine_id: machineId, hostname, kind, created_at: now, updated_at: now }).execute();
-        } else await tx.updateTable('assets').set({ updated_at: now, hostname }).where('id', '=', asset.id).execute();
-        await tx
+    const db = this.db;
+    const run = (q: { compile(): { sql: string; parameters: readonly unknown[] } }) => {
+      const c = q.compile();
+      return this.raw.prepare(c.sql).run(...c.parameters);
+    };
+    const facts = gzipSync(JSON.stringify(scan.facts));
+    const write = this.raw.transaction((): string => {
+      const find = (
+        machineId
+          ? db.selectFrom('assets').select('id').where('machine_id', '=', machineId).where('kind', '=', kind)
+          : db.selectFrom('assets').select('id').where('name', '=', name).where('kind', '=', kind).where('machine_id', 'is', null)
+      ).compile();
+      const found = this.raw.prepare(find.sql).get(...find.parameters) as { id: string } | undefined;
+      const assetId = found?.id ?? crypto.randomUUID();
+      if (!found) run(db.insertInto('assets').values({ id: assetId, name, machine_id: machineId, hostname, kind, created_at: now, updated_at: now }));
+      else run(db.updateTable('assets').set({ updated_at: now, hostname }).where('id', '=', assetId));
+      run(
+        db
           .insertInto('scans')
           .values({
             id: scan.id,
-            asset_id: asset.id,
+            asset_id: assetId,
             started_at: scan.startedAt,
             finished_at: scan.finishedAt,
             duration_ms: scan.durationMs,
@@ -196,32 +253,28 @@ export class Store {
             bulwark_version: version,
             score: scan.summary.score,
             counts: JSON.stringify(scan.summary.counts),
-            facts: gzipSync(JSON.stringify(scan.facts)),
-          })
-          .execute();
-        for (let i = 0; i < scan.results.length; i += 200) {
-          await tx
-            .insertInto('results')
-            .values(
-              scan.results.slice(i, i + 200).map((r) => ({
-                scan_id: scan.id,
-                rule_id: r.rule,
-                area: r.area,
-                status: r.status,
-                severity: r.severity,
-                title: r.title,
-                message: r.message,
-                evidence: JSON.stringify(r.evidence),
-              })),
-            )
-            .execute();
-        }
-        return asset.id;
-      });
-    } catch (e) {
-      if (e instanceof BulwarkError) throw e;
-      throw mapSqliteError(e, this.file);
-    }
+            facts,
+          }),
+      );
+      for (let i = 0; i < scan.results.length; i += 200) {
+        run(
+          db.insertInto('results').values(
+            scan.results.slice(i, i + 200).map((r) => ({
+              scan_id: scan.id,
+              rule_id: r.rule,
+              area: r.area,
+              status: r.status,
+              severity: r.severity,
+              title: r.title,
+              message: r.message,
+              evidence: JSON.stringify(r.evidence),
+            })),
+          ),
+        );
+      }
+      return assetId;
+    });
+    return write.immediate();
   }
 
   async listScans(limit = 20) {
