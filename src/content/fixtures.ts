@@ -9,6 +9,29 @@ import { selectionFor } from '../engine/profile.js';
 import type { Fixture, Rule } from '../engine/rule.js';
 import { collectFacts, makeContext } from '../collect/runner.js';
 import { FsTarget } from '../targets/target.js';
+import { encodePackageHeader } from '../collect/parsers/rpm-header.js';
+
+export const DEFAULT_RHEL_OS_RELEASE = 'NAME="Red Hat Enterprise Linux"\nVERSION="9.4 (Plow)"\nID="rhel"\nID_LIKE="fedora"\nVERSION_ID="9.4"\nPRETTY_NAME="Red Hat Enterprise Linux 9.4 (Plow)"\n';
+
+/** Builds an rpm ≥ 4.16 database (table Packages(hnum, blob) of rpm headers) as rpm itself lays it out. */
+async function writeRpmDb(file: string, pkgs: NonNullable<Fixture['rpm_packages']>): Promise<void> {
+  const { default: Database } = await import('better-sqlite3');
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  try {
+    db.exec('CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)');
+    const ins = db.prepare('INSERT INTO Packages (blob) VALUES (?)');
+    for (const p of pkgs) {
+      const { name, version, arch } = typeof p === 'string' ? { name: p, version: '1.0-1.el9', arch: 'x86_64' } : { arch: 'x86_64', ...p };
+      const m = /^(?:(\d+):)?([^-]+)(?:-(.+))?$/.exec(version);
+      const hdr: { name: string; version: string; release: string; arch: string; epoch?: number } = { name, version: m?.[2] ?? version, release: m?.[3] ?? '1', arch };
+      if (m?.[1]) hdr.epoch = Number(m[1]);
+      ins.run(encodePackageHeader(hdr));
+    }
+  } finally {
+    db.close();
+  }
+}
 
 export const DEFAULT_OS_RELEASE = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION="12 (bookworm)"\nID=debian\n';
 
@@ -26,6 +49,11 @@ export async function buildFixtureRoot(fx: Fixture): Promise<string> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'bulwark-fx-'));
   const files: Record<string, NonNullable<Fixture['files']>[string]> = { '/etc/os-release': DEFAULT_OS_RELEASE, ...(fx.files ?? {}) };
   if (fx.packages) files['/var/lib/dpkg/status'] = dpkgStatus(fx.packages) + (typeof files['/var/lib/dpkg/status'] === 'string' ? '\n' + files['/var/lib/dpkg/status'] : '');
+  if (fx.rpm_packages) {
+    await writeRpmDb(path.join(root, 'var/lib/rpm/rpmdb.sqlite'), fx.rpm_packages);
+    // An rpm fixture is a RHEL system unless it says otherwise.
+    if (!fx.files?.['/etc/os-release']) files['/etc/os-release'] = DEFAULT_RHEL_OS_RELEASE;
+  }
   for (const [p, spec] of Object.entries(files)) {
     const host = path.join(root, p);
     await fs.mkdir(path.dirname(host), { recursive: true });

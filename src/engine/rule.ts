@@ -82,6 +82,8 @@ export const FixtureSchema = z
     mode: z.enum(['live', 'offline']).optional(),
     files: z.record(z.string().startsWith('/'), FixtureFile).optional(),
     packages: z.array(z.union([z.string(), z.object({ name: z.string(), version: z.string() }).strict()])).optional(),
+    /** Written as /var/lib/rpm/rpmdb.sqlite (rpm ≥ 4.16); `version` is `[epoch:]version-release`. */
+    rpm_packages: z.array(z.union([z.string(), z.object({ name: z.string(), version: z.string(), arch: z.string().optional() }).strict()])).optional(),
     facts: z
       .record(
         z.string(),
