@@ -7,6 +7,7 @@ import { endianness } from 'node:os';
 import type { Row } from '../core/types.js';
 import type { Collector, CollectContext } from './types.js';
 import { parseProcNet, socketInode, type ProcNetSocket, type SocketProto } from './parsers/proc-net.js';
+import { firewall } from './firewall.js';
 
 const PROTOS: SocketProto[] = ['tcp', 'tcp6', 'udp', 'udp6'];
 /** Bounds of the inode → process join: a host with many processes or fds stays fast. */
@@ -126,4 +127,4 @@ const interfaces: Collector = {
   },
 };
 
-export const collectors: Collector[] = [sockets, interfaces];
+export const collectors: Collector[] = [sockets, interfaces, firewall];
