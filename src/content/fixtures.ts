@@ -22,7 +22,8 @@ async function writeRpmDb(file: string, pkgs: NonNullable<Fixture['rpm_packages'
     db.exec('CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)');
     const ins = db.prepare('INSERT INTO Packages (blob) VALUES (?)');
     for (const p of pkgs) {
-      const { name, version, arch } = typeof p === 'string' ? { name: p, version: '1.0-1.el9', arch: 'x86_64' } : { arch: 'x86_64', ...p };
+      const { name, version } = typeof p === 'string' ? { name: p, version: '1.0-1.el9' } : p;
+      const arch = typeof p === 'string' ? 'x86_64' : (p.arch ?? 'x86_64');
       const m = /^(?:(\d+):)?([^-]+)(?:-(.+))?$/.exec(version);
       const hdr: { name: string; version: string; release: string; arch: string; epoch?: number } = { name, version: m?.[2] ?? version, release: m?.[3] ?? '1', arch };
       if (m?.[1]) hdr.epoch = Number(m[1]);
