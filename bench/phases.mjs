@@ -55,12 +55,28 @@ try {
 const importsMs = imports.reduce((a, b) => a + b.ms, 0);
 
 // 2. Catalogue.
+const catMod = await import(dist('content/catalogue.js'));
 let t = performance.now();
+let fingerprintMs = null;
+let compiledCurrent = null;
+try {
+  const fp = catMod.contentFingerprint();
+  fingerprintMs = performance.now() - t;
+  compiledCurrent =
+    JSON.parse((await import('node:fs')).readFileSync(catMod.compiledCataloguePath(), 'utf8')).fingerprint ===
+    fp;
+} catch {
+  /* no compiled catalogue */
+}
+t = performance.now();
 const catalogue = await loadCatalogueFast();
 const catalogueMs = performance.now() - t;
 t = performance.now();
 const selections = resolveProfile(catalogue, values.profile);
-const requests = requiredFacts(selections.map((s) => s.rule));
+const { factKey } = await import(dist('core/types.js'));
+const requested = requiredFacts(selections.map((s) => s.rule));
+// A scan collects each distinct fact (name + arguments) once.
+const requests = [...new Map(requested.map((r) => [factKey(r), r])).values()];
 const profileMs = performance.now() - t;
 
 // 3. Each collector alone.
@@ -139,12 +155,15 @@ const out = {
   target: values.root ?? 'live',
   profile: values.profile,
   rules: selections.length,
+  factRequests: requested.length,
   facts: requests.length,
   processStartToScriptMs: Math.round(process.uptime() * 1000 - (performance.now() - tStart)),
   importsMs,
   imports: imports.map((i) => ({ ...i, ms: Number(i.ms.toFixed(1)) })),
   storeModuleMs: storeMs,
   catalogueMs,
+  compiledCatalogueCurrent: compiledCurrent,
+  contentFingerprintMs: fingerprintMs,
   profileMs,
   collectAloneSumMs: sumAlone,
   collectSharedSumMs: sumShared,
@@ -169,13 +188,15 @@ if (values.json) {
   const f1 = (x) => (x == null ? '—' : `${x.toFixed(1)} ms`);
   const p = (s) => process.stdout.write(s + '\n');
   p(
-    `${out.target}, profile ${out.profile}: ${out.rules} rules, ${out.facts} fact requests (repo ${path.relative(process.cwd(), REPO) || '.'})`,
+    `${out.target}, profile ${out.profile}: ${out.rules} rules, ${out.factRequests} fact requests, ${out.facts} distinct facts (repo ${path.relative(process.cwd(), REPO) || '.'})`,
   );
   p(`node start-up before this script       ${f1(out.processStartToScriptMs)}`);
   p(`module loading (CLI's imports)         ${f1(importsMs)}`);
   for (const i of imports) p(`  ${i.module.padEnd(36)} ${f1(i.ms)}`);
   p(`  (store module, not loaded by --no-store: ${f1(storeMs)})`);
-  p(`catalogue load                         ${f1(catalogueMs)}`);
+  p(
+    `catalogue load                         ${f1(catalogueMs)} (${compiledCurrent ? 'compiled dist/catalogue.json' : 'dist/catalogue.json stale or missing: YAML parsed and validated'}; content fingerprint alone ${f1(fingerprintMs)})`,
+  );
   p(`profile resolution + fact requests     ${f1(profileMs)}`);
   p(`collect, each fact alone (sum)         ${f1(sumAlone)}`);
   p(`scan as run (concurrent collect + eval) ${f1(scanMs)}`);

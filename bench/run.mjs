@@ -12,13 +12,14 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gnuTime, mb, measure, median, secs, which } from './measure.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..');
-const BULWARK = path.join(REPO, 'bin', 'bulwark.js');
+let BULWARK_DIR = REPO;
+let BULWARK = path.join(REPO, 'bin', 'bulwark.js');
 
 const TARGET_RATIO = 50;
 const TARGET_RSS = 150 * 1048576;
@@ -36,7 +37,11 @@ Runs Bulwark and a peer side by side on the same input and prints the ratio.
   --files <n>          size of the synthetic root to build (default 100000)
   --rebuild-root       rebuild bench/out/root even if it exists
   --no-poll            do not poll /proc for the process-tree peak RSS
+  --snapshot           run Bulwark from a copy of bin/, dist/ and content/ in bench/out/snapshot, so that
+                       edits to the working tree during the run do not change what is measured (the copy's
+                       dist/catalogue.json is recompiled there when it does not match its content/)
   --json               print the results as JSON on stdout (the table goes to stderr)
+  --markdown <file>    also write the results as Markdown tables (for docs/benchmarks.md)
   -h, --help           this help
 
 Prerequisites: a built Bulwark (npm run build), lynis for the live part (apt-get install -y lynis),
@@ -61,7 +66,9 @@ try {
       files: { type: 'string', default: '100000' },
       'rebuild-root': { type: 'boolean', default: false },
       'no-poll': { type: 'boolean', default: false },
+      snapshot: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      markdown: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: false,
@@ -115,6 +122,47 @@ if (parts.has('root')) {
     missing.push('GNU find is needed for the root benchmark: apt-get install -y findutils');
 }
 if (missing.length) die('missing prerequisites:\n  - ' + missing.join('\n  - '));
+if (values.snapshot) {
+  const snap = path.join(HERE, 'out', 'snapshot');
+  fs.rmSync(snap, { recursive: true, force: true });
+  fs.mkdirSync(snap, { recursive: true });
+  for (const p of ['bin', 'dist', 'content', 'package.json'])
+    fs.cpSync(path.join(REPO, p), path.join(snap, p), { recursive: true });
+  fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(snap, 'node_modules'));
+  BULWARK_DIR = snap;
+  BULWARK = path.join(snap, 'bin', 'bulwark.js');
+  note(`snapshot of bin/, dist/, content/ taken in ${path.relative(REPO, snap)}`);
+}
+/** Is dist/catalogue.json current? When stale, every scan parses and validates the YAML content instead. */
+async function catalogueCurrent() {
+  try {
+    const c = await import(
+      pathToFileURL(path.join(BULWARK_DIR, 'dist', 'src', 'content', 'catalogue.js')).href
+    );
+    const j = JSON.parse(fs.readFileSync(c.compiledCataloguePath(), 'utf8'));
+    return j.fingerprint === c.contentFingerprint();
+  } catch {
+    return null;
+  }
+}
+let CATALOGUE_CURRENT = await catalogueCurrent();
+if (
+  CATALOGUE_CURRENT === false &&
+  values.snapshot &&
+  fs.existsSync(path.join(BULWARK_DIR, 'dist', 'scripts', 'build-catalogue.js'))
+) {
+  note("compiling the snapshot's dist/catalogue.json (content/ changed since the last build)");
+  const r = spawnSync(process.execPath, [path.join(BULWARK_DIR, 'dist', 'scripts', 'build-catalogue.js')], {
+    cwd: BULWARK_DIR,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (r.status !== 0) die('build-catalogue failed on the snapshot (content/ does not validate right now)');
+  CATALOGUE_CURRENT = await catalogueCurrent();
+}
+if (CATALOGUE_CURRENT === false)
+  note(
+    'dist/catalogue.json does not match content/: run `npm run build` first, or every scan parses the YAML rules (slower, not what users run)',
+  );
 if (!TIME) note('GNU time not found (apt-get install -y time): peak RSS comes from polling /proc only');
 const POLL = !values['no-poll'];
 if (process.getuid?.() !== 0)
@@ -155,10 +203,11 @@ function machine() {
     memoryBytes: os.totalmem(),
     loadavg: os.loadavg().map((x) => Number(x.toFixed(2))),
     node: process.version,
-    bulwark: `${bulwarkVersion}${git ? ` (${git}${dirty ? ', uncommitted changes in src/ or content/' : ''})` : ''}`,
+    bulwark: `${bulwarkVersion}${git ? ` (${git}${dirty ? ', uncommitted changes in src/ or content/' : ''})` : ''}${values.snapshot ? ', run from a snapshot' : ''}`,
     lynis: lynisVersion,
     find: findVersion,
     gnuTime: Boolean(TIME),
+    compiledCatalogueCurrent: CATALOGUE_CURRENT,
     user: os.userInfo().username,
   };
 }
@@ -248,7 +297,6 @@ async function runBulwark(label, args, n) {
     facts: info?.facts ?? null,
     factStatus: info?.factStatus ?? null,
     resultCounts: info?.counts ?? null,
-    slowFacts: null,
     _facts: info?.facts_ ?? [],
   };
 }
@@ -420,6 +468,48 @@ async function benchRoot() {
     rows: f.rows?.length ?? 0,
     reason: f.reason ?? null,
   }));
+  // The walk alone, the same job as find's: one fact, no rules. The time budget is lifted so that
+  // the figure is the walk's real cost (a scan stops it at 10 s and reports the fact incomplete).
+  const walkArgv = [
+    BULWARK,
+    'facts',
+    'show',
+    'special_files',
+    '--root',
+    dir,
+    '--arg',
+    'time_budget_ms=600000',
+  ];
+  note('root: bulwark special_files walk warm-up run');
+  await measure(process.execPath, walkArgv, { time: TIME, capture: true, cwd: REPO });
+  const walkRuns = [];
+  let walkFact = null;
+  for (let i = 0; i < RUNS; i++) {
+    note(`root: bulwark special_files walk run ${i + 1}/${RUNS}`);
+    const r = await measure(process.execPath, walkArgv, { time: TIME, capture: true, cwd: REPO });
+    if (!r.ok) die(`bulwark facts show special_files failed (exit ${r.code}):\n${r.stderr.slice(-4000)}`);
+    try {
+      const f = JSON.parse(r.stdout);
+      walkFact = { status: f.status, rows: f.rows?.length ?? 0, reason: f.reason ?? null };
+    } catch {
+      walkFact = null;
+    }
+    walkRuns.push({
+      wallMs: r.wallMs,
+      maxRssBytes: r.maxRssBytes ?? null,
+      userS: r.userS ?? null,
+      sysS: r.sysS ?? null,
+    });
+  }
+  const walk = {
+    command: 'node bin/bulwark.js facts show special_files --root <root> --arg time_budget_ms=600000',
+    runs: walkRuns,
+    medianMs: median(walkRuns.map((r) => r.wallMs)),
+    minMs: Math.min(...walkRuns.map((r) => r.wallMs)),
+    maxMs: Math.max(...walkRuns.map((r) => r.wallMs)),
+    maxRssBytes: Math.max(...walkRuns.map((r) => r.maxRssBytes ?? 0)) || null,
+    fact: walkFact,
+  };
   const cmd = findCommand(dir);
   note('root: find warm-up run');
   await measure(cmd, [], { shell: true, capture: true });
@@ -452,9 +542,10 @@ async function benchRoot() {
     entries,
     bulwark: strip(bulwark),
     specialFiles: special,
+    walk,
     find,
     ratio: find.medianMs / bulwark.medianMs,
-    bulwarkOverFind: bulwark.medianMs / find.medianMs,
+    walkRatio: find.medianMs / walk.medianMs,
   };
 }
 
@@ -476,13 +567,23 @@ function printRoot(r) {
       ['tool', 'work done', 'wall (median)', 'min–max', 'user+sys CPU', 'peak RSS'],
       [
         'bulwark scan --root',
-        `${b.rules} rules, ${b.facts} facts, whole tree walked once`,
+        `${b.rules} rules, ${b.facts} facts${r.specialFiles.length ? ', whole tree walked' : ', tree not walked'}`,
         secs(b.medianMs),
         `${secs(b.minMs)}–${secs(b.maxMs)} (${b.runs.length} runs)`,
         b.medianUserS != null && !Number.isNaN(b.medianUserS)
           ? `${(b.medianUserS + b.medianSysS).toFixed(2)} s`
           : '—',
         mb(b.peakRssBytes),
+      ],
+      [
+        'bulwark facts show special_files',
+        `the walk alone: ${r.walk.fact ? `${r.walk.fact.status}, ${r.walk.fact.rows} rows` : '?'}`,
+        secs(r.walk.medianMs),
+        `${secs(r.walk.minMs)}–${secs(r.walk.maxMs)} (${r.walk.runs.length} runs)`,
+        r.walk.runs[0]?.userS != null
+          ? `${(median(r.walk.runs.map((x) => x.userS)) + median(r.walk.runs.map((x) => x.sysS))).toFixed(2)} s`
+          : '—',
+        mb(r.walk.maxRssBytes),
       ],
       [
         'GNU find (special files only)',
@@ -498,8 +599,9 @@ function printRoot(r) {
   );
   say(`Bulwark's own scan time (without Node start-up): ${secs(b.medianScanMs)} median`);
   say(
-    `ratio find/bulwark (median wall): ${ratioText(r.ratio)}  (Bulwark takes ${r.bulwarkOverFind.toFixed(2)}× the time of find)`,
+    `ratio find/bulwark, the walk alone (same job): ${ratioText(r.walkRatio)}  (Bulwark's walk takes ${(1 / r.walkRatio).toFixed(1)}× the time of find)`,
   );
+  say(`ratio find/bulwark, whole scan (Bulwark does much more than the walk): ${ratioText(r.ratio)}`);
   for (const s of r.specialFiles)
     say(`special_files fact: ${s.status}, ${s.rows} rows${s.reason ? ` (${s.reason})` : ''}`);
   if (!r.specialFiles.length)
@@ -530,5 +632,94 @@ if (parts.has('root')) {
   printRoot(results.root);
 }
 if (values.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+if (values.markdown) {
+  fs.writeFileSync(values.markdown, markdown(results));
+  note(`Markdown written to ${values.markdown}`);
+}
+
+function markdown(res) {
+  const m = res.machine;
+  const medCpu = (runs) => {
+    const xs = runs.filter((r) => r.userS != null).map((r) => r.userS + r.sysS);
+    return xs.length ? `${median(xs).toFixed(2)} s` : '—';
+  };
+  const L = [];
+  L.push(
+    `Measured ${m.date.slice(0, 16).replace('T', ' ')} UTC on \`${m.host}\`: ${m.cores} cores (${m.cpu}), ${(m.memoryBytes / 1073741824).toFixed(1)} GiB RAM, ${m.os}, kernel ${m.kernel}; load average at the start ${m.loadavg.join(' / ')}.`,
+  );
+  L.push(
+    `Versions: Bulwark ${m.bulwark}; Node ${m.node}${m.lynis ? `; lynis ${m.lynis}` : ''}${m.find ? `; ${m.find}` : ''}. Peak RSS from ${m.gnuTime ? "GNU time (the kernel's maxrss of the largest process)" : 'polling /proc'}; compiled catalogue current: ${m.compiledCatalogueCurrent}.`,
+  );
+  L.push('');
+  if (res.live) {
+    const { bulwark: b, lynis: l } = res.live;
+    L.push(`### Live host, profile \`${values.profile}\``);
+    L.push('');
+    L.push(
+      '| tool | work done | wall time (median) | min – max | CPU user+sys | peak RSS, largest process | peak RSS, process tree |',
+    );
+    L.push('|---|---|---:|---|---:|---:|---:|');
+    L.push(
+      `| \`${b.command}\` | ${b.rules} rules, ${b.facts} facts | **${secs(b.medianMs)}** | ${secs(b.minMs)} – ${secs(b.maxMs)} (${b.runs.length} runs) | ${medCpu(b.runs)} | **${mb(Math.max(...b.runs.map((x) => x.maxRssBytes ?? 0)) || null)}** | ${mb(b.treePeakBytes)} |`,
+    );
+    L.push(
+      `| \`${l.command}\` | ${l.tests ?? '?'} tests | **${secs(l.medianMs)}** | ${secs(l.minMs)} – ${secs(l.maxMs)} (${l.runs.length} run${l.runs.length > 1 ? 's' : ''}) | ${medCpu(l.runs)} | ${mb(l.maxRssBytes)} | ${mb(l.treePeakBytes)} |`,
+    );
+    L.push('');
+    L.push(
+      `- **Ratio lynis / Bulwark (median wall time): ${ratioText(res.live.ratio)}** — target ≥ ${TARGET_RATIO}×: **${res.live.targets.ratio.met ? 'met' : 'not met'}**.`,
+    );
+    L.push(
+      `- **Bulwark peak RSS: ${mb(b.peakRssBytes)}** — target < 150 MB: **${res.live.targets.rss.met ? 'met' : 'not met'}**.`,
+    );
+    L.push(
+      `- Bulwark's own scan time (report \`scan.duration_ms\`: collection and evaluation, without Node start-up, module loading and catalogue loading): ${secs(b.medianScanMs)} median.`,
+    );
+    if (b.factStatus)
+      L.push(
+        `- Bulwark facts by status: ${Object.entries(b.factStatus)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}.`,
+      );
+    L.push('');
+  }
+  if (res.root) {
+    const r = res.root;
+    const b = r.bulwark;
+    L.push(
+      `### Offline mounted root of ${r.manifest ? `${(r.manifest.files + r.manifest.symlinks).toLocaleString('en-US')} files` : `${r.entries} entries`}`,
+    );
+    L.push('');
+    if (r.manifest)
+      L.push(
+        `\`bench/make-root.mjs\`: ${r.manifest.files.toLocaleString('en-US')} regular files, ${r.manifest.symlinks.toLocaleString('en-US')} symlinks, ${r.manifest.fifos} FIFO, ${r.manifest.dirs.toLocaleString('en-US')} directories (${r.manifest.entries.toLocaleString('en-US')} entries, ${(r.manifest.bytes / 1048576).toFixed(0)} MB); ${r.manifest.suid} SUID and ${r.manifest.sgid} SGID files, ${r.manifest.worldWritableFiles} world-writable files, ${r.manifest.worldWritableDirs} world-writable directories (${r.manifest.stickyWorldWritableDirs} sticky), ${r.manifest.unowned} entries of unknown owner or group. Page cache warm (one untimed run of each command first).`,
+      );
+    L.push('');
+    L.push('| tool | work done | wall time (median) | min – max | CPU user+sys | peak RSS |');
+    L.push('|---|---|---:|---|---:|---:|');
+    L.push(
+      `| \`bulwark scan --root <root> --no-store --no-report\` | ${b.rules} rules, ${b.facts} facts${r.specialFiles.length ? ', tree walked' : ', tree not walked (no rule of the profile asks for special_files)'} | **${secs(b.medianMs)}** | ${secs(b.minMs)} – ${secs(b.maxMs)} (${b.runs.length} runs) | ${medCpu(b.runs)} | **${mb(b.peakRssBytes)}** |`,
+    );
+    L.push(
+      `| \`${r.walk.command}\` | the walk alone${r.walk.fact ? `: ${r.walk.fact.status}, ${r.walk.fact.rows} rows` : ''} | **${secs(r.walk.medianMs)}** | ${secs(r.walk.minMs)} – ${secs(r.walk.maxMs)} (${r.walk.runs.length} runs) | ${medCpu(r.walk.runs)} | ${mb(r.walk.maxRssBytes)} |`,
+    );
+    L.push(
+      `| \`${r.find.command.replace(/\|/g, '\\|')}\` | ${r.find.matches} matches | **${secs(r.find.medianMs)}** | ${secs(r.find.minMs)} – ${secs(r.find.maxMs)} (${r.find.runs.length} runs) | ${medCpu(r.find.runs)} | ${mb(r.find.maxRssBytes)} |`,
+    );
+    L.push('');
+    L.push(
+      `- **Ratio find / Bulwark, the walk alone (the same job): ${ratioText(r.walkRatio)}** (Bulwark's walk takes ${(1 / r.walkRatio).toFixed(1)}× find's time).`,
+    );
+    L.push(
+      `- Ratio find / Bulwark, whole scan: ${ratioText(r.ratio)} (not the same job: the scan also parses configuration, packages, accounts and evaluates every rule).`,
+    );
+    for (const s of r.specialFiles)
+      L.push(
+        `- In the scan, the \`special_files\` fact was ${s.status} with ${s.rows} rows${s.reason ? ` (${s.reason})` : ''}.`,
+      );
+    L.push('');
+  }
+  return L.join('\n') + '\n';
+}
 const failed = results.live && !(results.live.targets.ratio.met && results.live.targets.rss.met);
 process.exitCode = failed ? 1 : 0;
