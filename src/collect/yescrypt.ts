@@ -1,0 +1,596 @@
+/**
+ * Offline verification of yescrypt crypt(3) hashes (`$y$…`, the default of Debian 11+, Ubuntu 22.04+,
+ * Fedora 35+ and other libxcrypt systems) and of the scrypt `$7$…` format that the same library
+ * accepts. Written from Alexander Peslyak's yescrypt specification and reference implementation
+ * (yescrypt 1.x: pwxform with 12 KiB of S-boxes, 6 rounds, gather 4, simple 2), on top of
+ * node:crypto's PBKDF2, HMAC and SHA-256.
+ *
+ * Supported: the three modes a `$y$` flavour can name (classic scrypt, WORM, and RW with the standard
+ * pwxform settings, which is every hash `mkpasswd`/`passwd` write), any N, r, p, t within
+ * {@link MAX_YESCRYPT_MEMORY}; no ROM, no hash upgrades (g), no encrypted hashes. Anything else answers
+ * `unsupported`. Nothing here logs or stores a password or hash.
+ *
+ * The working memory is one Uint32Array with the reference layout: every 64-byte sub-block is kept in
+ * the "SIMD shuffled" order (word i holds Salsa20 word 5i mod 16), which is the order the S-boxes and
+ * pwxform see; the Salsa20 core below reads and writes that order directly.
+ */
+import { createHash, createHmac, pbkdf2Sync, timingSafeEqual } from 'node:crypto';
+import { endianness } from 'node:os';
+
+/** Largest working set we allocate for one verification (128·r·N bytes, plus 12 KiB per lane). */
+export const MAX_YESCRYPT_MEMORY = 256 * 1024 * 1024;
+
+const ITOA64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+function atoi64(ch: string | undefined): number {
+  if (ch?.length !== 1) return 64;
+  const v = ITOA64.indexOf(ch);
+  return v < 0 ? 64 : v;
+}
+
+/** Flag bits (yescrypt.h). */
+const WORM = 1;
+const RW = 2;
+const RW_DEFAULT_FLAVOR = 0xb4; // ROUNDS_6 | GATHER_4 | SIMPLE_2 | SBOX_12K
+const PREHASH = 0x10000000;
+
+export interface YescryptParams {
+  flags: number;
+  N: number;
+  r: number;
+  p: number;
+  t: number;
+  salt: Buffer;
+  /** Everything before the last `$` (prefix, parameters and salt). */
+  setting: string;
+}
+
+/** Variable-length little-endian integer of yescrypt's `$y$` parameter string: [value, next position]. */
+function decodeUint32(s: string, pos: number, min: number): [number, number] | undefined {
+  let c = atoi64(s[pos++]);
+  if (c > 63) return undefined;
+  let start = 0;
+  let end = 47;
+  let chars = 1;
+  let bits = 0;
+  let value = min;
+  while (c > end) {
+    value += (end + 1 - start) * 2 ** bits;
+    start = end + 1;
+    end = start + Math.floor((62 - end) / 2);
+    chars++;
+    bits += 6;
+  }
+  value += (c - start) * 2 ** bits;
+  while (--chars) {
+    c = atoi64(s[pos++]);
+    if (c > 63) return undefined;
+    bits -= 6;
+    value += c * 2 ** bits;
+  }
+  if (value > 0xffffffff) return undefined;
+  return [value, pos];
+}
+
+/** Salt bytes from yescrypt's base-64 (little-endian groups of up to 4 characters); as strict as libxcrypt. */
+function decodeSalt(s: string): Buffer | undefined {
+  const out: number[] = [];
+  let pos = 0;
+  while (pos < s.length) {
+    let value = 0;
+    let bits = 0;
+    while (pos < s.length && bits < 24) {
+      const c = atoi64(s[pos]);
+      if (c > 63) return undefined;
+      pos++;
+      value |= c << bits;
+      bits += 6;
+    }
+    if (bits < 12) return undefined;
+    for (let i = 0; i < Math.floor(bits / 8); i++) {
+      out.push(value & 0xff);
+      value >>>= 8;
+    }
+    if (value !== 0 || out.length > 64) return undefined;
+  }
+  return Buffer.from(out);
+}
+
+/** Bytes in yescrypt's base-64 (3 bytes → 4 characters, least significant bits first). */
+function encode64(src: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < src.length; ) {
+    let value = 0;
+    let bits = 0;
+    do {
+      value |= src[i++]! << bits;
+      bits += 8;
+    } while (bits < 24 && i < src.length);
+    for (let b = 0; b < bits; b += 6) {
+      s += ITOA64[value & 0x3f]!;
+      value >>>= 6;
+    }
+  }
+  return s;
+}
+
+function fixed30(s: string, pos: number): number | undefined {
+  let v = 0;
+  for (let b = 0; b < 30; b += 6) {
+    const c = atoi64(s[pos++]);
+    if (c > 63) return undefined;
+    v += c * 2 ** b;
+  }
+  return v;
+}
+
+/** Parses `$y$…` and `$7$…` hashes; undefined when malformed or using features we do not implement. */
+export function parseYescrypt(hash: string): YescryptParams | undefined {
+  const last = hash.lastIndexOf('$');
+  if (last < 3) return undefined;
+  if (hash.startsWith('$7$')) {
+    const nlog = atoi64(hash[3]);
+    const r = fixed30(hash, 4);
+    const p = fixed30(hash, 9);
+    if (nlog < 1 || nlog > 63 || r === undefined || p === undefined || last < 14) return undefined;
+    return { flags: 0, N: 2 ** nlog, r, p, t: 0, salt: Buffer.from(hash.slice(14, last), 'utf8'), setting: hash.slice(0, last) };
+  }
+  if (!hash.startsWith('$y$')) return undefined;
+  const fl = decodeUint32(hash, 3, 0);
+  if (!fl) return undefined;
+  const flavor = fl[0];
+  let flags: number;
+  if (flavor < RW) flags = flavor;
+  else if (flavor <= RW + (0x3fc >> 2)) flags = RW + (flavor - RW) * 4;
+  else return undefined;
+  const nl = decodeUint32(hash, fl[1], 1);
+  if (!nl || nl[0] > 63) return undefined;
+  const rr = decodeUint32(hash, nl[1], 1);
+  if (!rr) return undefined;
+  let pos = rr[1];
+  let p = 1;
+  let t = 0;
+  if (hash[pos] !== '$') {
+    const have = decodeUint32(hash, pos, 1);
+    if (!have) return undefined;
+    pos = have[1];
+    if (have[0] & 1) {
+      const v = decodeUint32(hash, pos, 2);
+      if (!v) return undefined;
+      [p, pos] = v;
+    }
+    if (have[0] & 2) {
+      const v = decodeUint32(hash, pos, 1);
+      if (!v) return undefined;
+      [t, pos] = v;
+    }
+    // g (hash upgrades) and NROM (a ROM) are refused by libxcrypt's crypt(3) as well.
+    if (have[0] & ~3) return undefined;
+  }
+  if (hash[pos] !== '$') return undefined;
+  pos++;
+  if (pos > last) return undefined;
+  const salt = decodeSalt(hash.slice(pos, last));
+  if (!salt) return undefined;
+  return { flags, N: 2 ** nl[0], r: rr[0], p, t, salt, setting: hash.slice(0, last) };
+}
+
+/** Bytes of working memory for one kdf call (header, S-boxes, X, Y, V), or Infinity when absurd. */
+function memoryBytes(N: number, r: number, p: number): number {
+  return 64 + 16 * p + 12288 * p + 256 * r + 64 + 128 * r * N;
+}
+
+/** Parameters we can compute, within the memory cap. */
+function computable(P: YescryptParams): boolean {
+  const { flags, N, r, p, t } = P;
+  if (flags !== 0 && flags !== WORM && flags !== (RW | RW_DEFAULT_FLAVOR)) return false;
+  if (flags === 0 && t !== 0) return false;
+  if (N < 2 || r < 1 || p < 1 || t > 64 || r * p >= 2 ** 30) return false;
+  if (flags & RW && N / p <= 1) return false;
+  return memoryBytes(N, r, p) + 128 * r * p <= MAX_YESCRYPT_MEMORY;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Core. M is the working memory in 32-bit words; offsets are word offsets unless named otherwise.
+
+/** Salsa20 with `rounds` rounds on the 16 words at B[o…o+15], stored in shuffled order (x[5i%16] = B[i]). */
+function salsa(B: Uint32Array, o: number, rounds: number): void {
+  let x0 = B[o]! | 0, x5 = B[o + 1]! | 0, x10 = B[o + 2]! | 0, x15 = B[o + 3]! | 0;
+  let x4 = B[o + 4]! | 0, x9 = B[o + 5]! | 0, x14 = B[o + 6]! | 0, x3 = B[o + 7]! | 0;
+  let x8 = B[o + 8]! | 0, x13 = B[o + 9]! | 0, x2 = B[o + 10]! | 0, x7 = B[o + 11]! | 0;
+  let x12 = B[o + 12]! | 0, x1 = B[o + 13]! | 0, x6 = B[o + 14]! | 0, x11 = B[o + 15]! | 0;
+  const j0 = x0, j5 = x5, j10 = x10, j15 = x15, j4 = x4, j9 = x9, j14 = x14, j3 = x3;
+  const j8 = x8, j13 = x13, j2 = x2, j7 = x7, j12 = x12, j1 = x1, j6 = x6, j11 = x11;
+  let u: number;
+  for (let i = 0; i < rounds; i += 2) {
+    u = (x0 + x12) | 0; x4 ^= (u << 7) | (u >>> 25);
+    u = (x4 + x0) | 0; x8 ^= (u << 9) | (u >>> 23);
+    u = (x8 + x4) | 0; x12 ^= (u << 13) | (u >>> 19);
+    u = (x12 + x8) | 0; x0 ^= (u << 18) | (u >>> 14);
+    u = (x5 + x1) | 0; x9 ^= (u << 7) | (u >>> 25);
+    u = (x9 + x5) | 0; x13 ^= (u << 9) | (u >>> 23);
+    u = (x13 + x9) | 0; x1 ^= (u << 13) | (u >>> 19);
+    u = (x1 + x13) | 0; x5 ^= (u << 18) | (u >>> 14);
+    u = (x10 + x6) | 0; x14 ^= (u << 7) | (u >>> 25);
+    u = (x14 + x10) | 0; x2 ^= (u << 9) | (u >>> 23);
+    u = (x2 + x14) | 0; x6 ^= (u << 13) | (u >>> 19);
+    u = (x6 + x2) | 0; x10 ^= (u << 18) | (u >>> 14);
+    u = (x15 + x11) | 0; x3 ^= (u << 7) | (u >>> 25);
+    u = (x3 + x15) | 0; x7 ^= (u << 9) | (u >>> 23);
+    u = (x7 + x3) | 0; x11 ^= (u << 13) | (u >>> 19);
+    u = (x11 + x7) | 0; x15 ^= (u << 18) | (u >>> 14);
+    u = (x0 + x3) | 0; x1 ^= (u << 7) | (u >>> 25);
+    u = (x1 + x0) | 0; x2 ^= (u << 9) | (u >>> 23);
+    u = (x2 + x1) | 0; x3 ^= (u << 13) | (u >>> 19);
+    u = (x3 + x2) | 0; x0 ^= (u << 18) | (u >>> 14);
+    u = (x5 + x4) | 0; x6 ^= (u << 7) | (u >>> 25);
+    u = (x6 + x5) | 0; x7 ^= (u << 9) | (u >>> 23);
+    u = (x7 + x6) | 0; x4 ^= (u << 13) | (u >>> 19);
+    u = (x4 + x7) | 0; x5 ^= (u << 18) | (u >>> 14);
+    u = (x10 + x9) | 0; x11 ^= (u << 7) | (u >>> 25);
+    u = (x11 + x10) | 0; x8 ^= (u << 9) | (u >>> 23);
+    u = (x8 + x11) | 0; x9 ^= (u << 13) | (u >>> 19);
+    u = (x9 + x8) | 0; x10 ^= (u << 18) | (u >>> 14);
+    u = (x15 + x14) | 0; x12 ^= (u << 7) | (u >>> 25);
+    u = (x12 + x15) | 0; x13 ^= (u << 9) | (u >>> 23);
+    u = (x13 + x12) | 0; x14 ^= (u << 13) | (u >>> 19);
+    u = (x14 + x13) | 0; x15 ^= (u << 18) | (u >>> 14);
+  }
+  B[o] = x0 + j0; B[o + 1] = x5 + j5; B[o + 2] = x10 + j10; B[o + 3] = x15 + j15;
+  B[o + 4] = x4 + j4; B[o + 5] = x9 + j9; B[o + 6] = x14 + j14; B[o + 7] = x3 + j3;
+  B[o + 8] = x8 + j8; B[o + 9] = x13 + j13; B[o + 10] = x2 + j2; B[o + 11] = x7 + j7;
+  B[o + 12] = x12 + j12; B[o + 13] = x1 + j1; B[o + 14] = x6 + j6; B[o + 15] = x11 + j11;
+}
+
+/** scrypt's BlockMix with Salsa20/8 on M[xo…xo+32r), with scratch M[yo…yo+32r+16). */
+function blockmixSalsa8(M: Uint32Array, xo: number, yo: number, r: number): void {
+  const t = yo + 32 * r;
+  M.copyWithin(t, xo + (2 * r - 1) * 16, xo + 2 * r * 16);
+  for (let i = 0; i < 2 * r; i++) {
+    const bo = xo + i * 16;
+    for (let k = 0; k < 16; k++) M[t + k]! ^= M[bo + k]!;
+    salsa(M, t, 8);
+    M.copyWithin(yo + i * 16, t, t + 16);
+  }
+  for (let i = 0; i < r; i++) {
+    M.copyWithin(xo + i * 16, yo + i * 32, yo + i * 32 + 16);
+    M.copyWithin(xo + (i + r) * 16, yo + i * 32 + 16, yo + i * 32 + 32);
+  }
+}
+
+/**
+ * pwxform (6 rounds, gather 4, simple 2) in place on the 64 bytes B[o…o+15], with the S-box state of
+ * the lane whose header starts at word h (S0, S1, S2 byte addresses, write offset w in bytes). The
+ * 64-bit products are built from 16-bit halves so that everything stays in int32 arithmetic.
+ */
+function pwxform(B: Uint32Array, o: number, h: number): void {
+  const S = B;
+  const s0 = B[h]! >>> 2;
+  const s1 = B[h + 1]! >>> 2;
+  const s2 = B[h + 2]! >>> 2;
+  let w = s2 + (B[h + 3]! >>> 2);
+  let x0 = B[o + 0]! | 0;
+  let x1 = B[o + 1]! | 0;
+  let x2 = B[o + 2]! | 0;
+  let x3 = B[o + 3]! | 0;
+  let x4 = B[o + 4]! | 0;
+  let x5 = B[o + 5]! | 0;
+  let x6 = B[o + 6]! | 0;
+  let x7 = B[o + 7]! | 0;
+  let x8 = B[o + 8]! | 0;
+  let x9 = B[o + 9]! | 0;
+  let x10 = B[o + 10]! | 0;
+  let x11 = B[o + 11]! | 0;
+  let x12 = B[o + 12]! | 0;
+  let x13 = B[o + 13]! | 0;
+  let x14 = B[o + 14]! | 0;
+  let x15 = B[o + 15]! | 0;
+  let a0: number, a1: number, b0: number, b1: number, t0: number, t1: number, t2: number;
+  let m: number, lo: number, hi: number, p0: number, p1: number;
+  for (let i = 0; i < 6; i++) {
+    p0 = s0 + ((x0 & 4080) >>> 2);
+    p1 = s1 + ((x1 & 4080) >>> 2);
+    a0 = x0 & 0xffff; a1 = x0 >>> 16; b0 = x1 & 0xffff; b1 = x1 >>> 16;
+    t0 = Math.imul(a0, b0); t1 = Math.imul(a0, b1); t2 = Math.imul(a1, b0);
+    m = (t0 >>> 16) + (t1 & 0xffff) + (t2 & 0xffff);
+    lo = Math.imul(x0, x1);
+    hi = (Math.imul(a1, b1) + (t1 >>> 16)) | 0;
+    hi = (hi + (t2 >>> 16) + (m >>> 16)) | 0;
+    x0 = (lo + (S[p0 + 0]! | 0)) | 0;
+    x1 = (hi + (S[p0 + 1]! | 0) + (x0 >>> 0 < lo >>> 0 ? 1 : 0)) | 0;
+    x0 ^= S[p1 + 0]!;
+    x1 ^= S[p1 + 1]!;
+    a0 = x2 & 0xffff; a1 = x2 >>> 16; b0 = x3 & 0xffff; b1 = x3 >>> 16;
+    t0 = Math.imul(a0, b0); t1 = Math.imul(a0, b1); t2 = Math.imul(a1, b0);
+    m = (t0 >>> 16) + (t1 & 0xffff) + (t2 & 0xffff);
+    lo = Math.imul(x2, x3);
+    hi = (Math.imul(a1, b1) + (t1 >>> 16)) | 0;
+    hi = (hi + (t2 >>> 16) + (m >>> 16)) | 0;
+    x2 = (lo + (S[p0 + 2]! | 0)) | 0;
+    x3 = (hi + (S[p0 + 3]! | 0) + (x2 >>> 0 < lo >>> 0 ? 1 : 0)) | 0;
+    x2 ^= S[p1 + 2]!;
+    x3 ^= S[p1 + 3]!;
+    p0 = s0 + ((x4 & 4080) >>> 2);
+    p1 = s1 + ((x5 & 4080) >>> 2);
+    a0 = x4 & 0xffff; a1 = x4 >>> 16; b0 = x5 & 0xffff; b1 = x5 >>> 16;
+    t0 = Math.imul(a0, b0); t1 = Math.imul(a0, b1); t2 = Math.imul(a1, b0);
+    m = (t0 >>> 16) + (t1 & 0xffff) + (t2 & 0xffff);
+    lo = Math.imul(x4, x5);
+    hi = (Math.imul(a1, b1) + (t1 >>> 16)) | 0;
+    hi = (hi + (t2 >>> 16) + (m >>> 16)) | 0;
+    x4 = (lo + (S[p0 + 0]! | 0)) | 0;
+    x5 = (hi + (S[p0 + 1]! | 0) + (x4 >>> 0 < lo >>> 0 ? 1 : 0)) | 0;
+    x4 ^= S[p1 + 0]!;
+    x5 ^= S[p1 + 1]!;
+    a0 = x6 & 0xffff; a1 = x6 >>> 16; b0 = x7 & 0xffff; b1 = x7 >>> 16;
+    t0 = Math.imul(a0, b0); t1 = Math.imul(a0, b1); t2 = Math.imul(a1, b0);
+    m = (t0 >>> 16) + (t1 & 0xffff) + (t2 & 0xffff);
+    lo = Math.imul(x6, x7);
+    hi = (Math.imul(a1, b1) + (t1 >>> 16)) | 0;
+    hi = (hi + (t2 >>> 16) + (m >>> 16)) | 0;
+    x6 = (lo + (S[p0 + 2]! | 0)) | 0;
+    x7 = (hi + (S[p0 + 3]! | 0) + (x6 >>> 0 < lo >>> 0 ? 1 : 0)) | 0;
+    x6 ^= S[p1 + 2]!;
+    x7 ^= S[p1 + 3]!;
+    p0 = s0 + ((x8 & 4080) >>> 2);
+    p1 = s1 + ((x9 & 4080) >>> 2);
+    a0 = x8 & 0xffff; a1 = x8 >>> 16; b0 = x9 & 0xffff; b1 = x9 >>> 16;
+    t0 = Math.imul(a0, b0); t1 = Math.imul(a0, b1); t2 = Math.imul(a1, b0);
+    m = (t0 >>> 16) + (t1 & 0xffff) + (t2 & 0xffff);
+    lo = Math.imul(x8, x9);
+    hi = (Math.imul(a1, b1) + (t1 >>> 16)) | 0;
+    hi = (hi + (t2 >>> 16) + (m >>> 16)) | 0;
+    x8 = (lo + (S[p0 + 0]! | 0)) | 0;
+    x9 = (hi + (S[p0 + 1]! | 0) + (x8 >>> 0 < lo >>> 0 ? 1 : 0)) | 0;
+    x8 ^= S[p1 + 0]!;
+    x9 ^= S[p1 + 1]!;
+    a0 = x10 & 0xffff; a1 = x10 >>> 16; b0 = x11 & 0xffff; b1 = x11 >>> 16;
+    t0 = Math.imul(a0, b0); t1 = Math.imul(a0, b1); t2 = Math.imul(a1, b0);
+    m = (t0 >>> 16) + (t1 & 0xffff) + (t2 & 0xffff);
+    lo = Math.imul(x10, x11);
+    hi = (Math.imul(a1, b1) + (t1 >>> 16)) | 0;
+    hi = (hi + (t2 >>> 16) + (m >>> 16)) | 0;
+    x10 = (lo + (S[p0 + 2]! | 0)) | 0;
+    x11 = (hi + (S[p0 + 3]! | 0) + (x10 >>> 0 < lo >>> 0 ? 1 : 0)) | 0;
+    x10 ^= S[p1 + 2]!;
+    x11 ^= S[p1 + 3]!;
+    p0 = s0 + ((x12 & 4080) >>> 2);
+    p1 = s1 + ((x13 & 4080) >>> 2);
+    a0 = x12 & 0xffff; a1 = x12 >>> 16; b0 = x13 & 0xffff; b1 = x13 >>> 16;
+    t0 = Math.imul(a0, b0); t1 = Math.imul(a0, b1); t2 = Math.imul(a1, b0);
+    m = (t0 >>> 16) + (t1 & 0xffff) + (t2 & 0xffff);
+    lo = Math.imul(x12, x13);
+    hi = (Math.imul(a1, b1) + (t1 >>> 16)) | 0;
+    hi = (hi + (t2 >>> 16) + (m >>> 16)) | 0;
+    x12 = (lo + (S[p0 + 0]! | 0)) | 0;
+    x13 = (hi + (S[p0 + 1]! | 0) + (x12 >>> 0 < lo >>> 0 ? 1 : 0)) | 0;
+    x12 ^= S[p1 + 0]!;
+    x13 ^= S[p1 + 1]!;
+    a0 = x14 & 0xffff; a1 = x14 >>> 16; b0 = x15 & 0xffff; b1 = x15 >>> 16;
+    t0 = Math.imul(a0, b0); t1 = Math.imul(a0, b1); t2 = Math.imul(a1, b0);
+    m = (t0 >>> 16) + (t1 & 0xffff) + (t2 & 0xffff);
+    lo = Math.imul(x14, x15);
+    hi = (Math.imul(a1, b1) + (t1 >>> 16)) | 0;
+    hi = (hi + (t2 >>> 16) + (m >>> 16)) | 0;
+    x14 = (lo + (S[p0 + 2]! | 0)) | 0;
+    x15 = (hi + (S[p0 + 3]! | 0) + (x14 >>> 0 < lo >>> 0 ? 1 : 0)) | 0;
+    x14 ^= S[p1 + 2]!;
+    x15 ^= S[p1 + 3]!;
+    if (i !== 0 && i !== 5) {
+      S[w + 0] = x0;
+      S[w + 1] = x1;
+      S[w + 2] = x2;
+      S[w + 3] = x3;
+      S[w + 4] = x4;
+      S[w + 5] = x5;
+      S[w + 6] = x6;
+      S[w + 7] = x7;
+      S[w + 8] = x8;
+      S[w + 9] = x9;
+      S[w + 10] = x10;
+      S[w + 11] = x11;
+      S[w + 12] = x12;
+      S[w + 13] = x13;
+      S[w + 14] = x14;
+      S[w + 15] = x15;
+      w += 16;
+    }
+  }
+  B[o + 0] = x0;
+  B[o + 1] = x1;
+  B[o + 2] = x2;
+  B[o + 3] = x3;
+  B[o + 4] = x4;
+  B[o + 5] = x5;
+  B[o + 6] = x6;
+  B[o + 7] = x7;
+  B[o + 8] = x8;
+  B[o + 9] = x9;
+  B[o + 10] = x10;
+  B[o + 11] = x11;
+  B[o + 12] = x12;
+  B[o + 13] = x13;
+  B[o + 14] = x14;
+  B[o + 15] = x15;
+  B[h] = s2 << 2;
+  B[h + 1] = s0 << 2;
+  B[h + 2] = s1 << 2;
+  B[h + 3] = ((w - s2) << 2) & 4095;
+}
+
+/** yescrypt's BlockMix_pwxform on M[xo…xo+32r) with the S-boxes of lane header h. */
+function blockmixPwx(M: Uint32Array, xo: number, r: number, h: number): void {
+  const n = 2 * r; // 64-byte sub-blocks
+  const lastOff = xo + (n - 1) * 16;
+  for (let k = 0; k < 16; k++) M[xo + k]! ^= M[lastOff + k]!;
+  pwxform(M, xo, h);
+  for (let i = 1; i < n; i++) {
+    const bo = xo + i * 16;
+    for (let k = 0; k < 16; k++) M[bo + k]! ^= M[bo - 16 + k]!;
+    pwxform(M, bo, h);
+  }
+  salsa(M, lastOff, 2);
+}
+
+/** Largest power of two not above x (x ≥ 1, below 2^31). */
+function p2floor(x: number): number {
+  return 1 << (31 - Math.clz32(x));
+}
+
+/** Little-endian words of B (lane at bo) into shuffled X at M[xo…], and back. */
+function toShuffled(B: Uint32Array, bo: number, M: Uint32Array, xo: number, r: number): void {
+  for (let k = 0; k < 32 * r; k += 16) for (let i = 0; i < 16; i++) M[xo + k + i] = B[bo + k + ((i * 5) & 15)]!;
+}
+function fromShuffled(M: Uint32Array, xo: number, B: Uint32Array, bo: number, r: number): void {
+  for (let k = 0; k < 32 * r; k += 16) for (let i = 0; i < 16; i++) B[bo + k + ((i * 5) & 15)] = M[xo + k + i]!;
+}
+
+/** Working memory of one kdf call: word offsets of lane headers, S-boxes, X, Y (scratch) and V. */
+interface Layout {
+  M: Uint32Array;
+  h: number;
+  s: number;
+  x: number;
+  y: number;
+  v: number;
+}
+
+function layout(N: number, r: number, p: number): Layout {
+  const h = 16;
+  const s = h + ((4 * p + 15) & ~15);
+  const x = s + 3072 * p;
+  const y = x + 32 * r;
+  const v = y + 32 * r + 16;
+  return { M: new Uint32Array(v + 32 * r * N), h, s, x, y, v };
+}
+
+/** SMix1: fills V (at vo, Np blocks) from the lane of B at bo; lane header h, or -1 for Salsa20/8. */
+function smix1(L: Layout, B: Uint32Array, bo: number, r: number, N: number, rw: boolean, vo: number, h: number): void {
+  const { M, x: xo } = L;
+  const s = 32 * r;
+  toShuffled(B, bo, M, xo, r);
+  const last = xo + s - 16;
+  for (let i = 0; i < N; i++) {
+    M.copyWithin(vo + i * s, xo, xo + s);
+    if (rw && i > 1) {
+      const n = p2floor(i);
+      const jo = vo + ((M[last]! & (n - 1)) + (i - n)) * s;
+      for (let k = 0; k < s; k++) M[xo + k]! ^= M[jo + k]!;
+    }
+    if (h >= 0) blockmixPwx(M, xo, r, h);
+    else blockmixSalsa8(M, xo, L.y, r);
+  }
+  fromShuffled(M, xo, B, bo, r);
+}
+
+/** SMix2: Nloop random reads (and, with rw, writes back) over the N blocks of V at vo. */
+function smix2(L: Layout, B: Uint32Array, bo: number, r: number, N: number, Nloop: number, rw: boolean, vo: number, h: number): void {
+  const { M, x: xo } = L;
+  const s = 32 * r;
+  toShuffled(B, bo, M, xo, r);
+  const last = xo + s - 16;
+  const mask = N - 1;
+  for (let i = 0; i < Nloop; i++) {
+    const jo = vo + (M[last]! & mask) * s;
+    if (rw) for (let k = 0; k < s; k++) M[jo + k] = M[xo + k]! ^= M[jo + k]!;
+    else for (let k = 0; k < s; k++) M[xo + k]! ^= M[jo + k]!;
+    if (h >= 0) blockmixPwx(M, xo, r, h);
+    else blockmixSalsa8(M, xo, L.y, r);
+  }
+  fromShuffled(M, xo, B, bo, r);
+}
+
+/**
+ * The reference smix() over p lanes of B starting at word b0. In RW mode returns the new `passwd`
+ * (HMAC-SHA256 keyed with the last 64 bytes of lane 0 once its S-boxes are filled), else `passwd`.
+ */
+function smix(L: Layout, B: Uint32Array, b0: number, r: number, N: number, p: number, t: number, flags: number, passwd: Buffer): Buffer {
+  const s = 32 * r;
+  const rw = (flags & RW) !== 0;
+  let Nchunk = Math.floor(N / p);
+  let NloopAll = Nchunk;
+  if (rw) {
+    if (t <= 1) {
+      if (t) NloopAll *= 2;
+      NloopAll = Math.floor((NloopAll + 2) / 3);
+    } else {
+      NloopAll *= t - 1;
+    }
+  } else if (t) {
+    if (t === 1) NloopAll += Math.floor((NloopAll + 1) / 2);
+    NloopAll *= t;
+  }
+  let NloopRw = rw ? Math.floor(NloopAll / p) : 0;
+  Nchunk -= Nchunk % 2;
+  NloopAll += NloopAll % 2;
+  NloopRw += NloopRw % 2;
+  const { M } = L;
+  let pw = passwd;
+  for (let i = 0, vchunk = 0; i < p; i++, vchunk += Nchunk) {
+    const Np = i < p - 1 ? Nchunk : N - vchunk;
+    const bo = b0 + i * s;
+    const h = rw ? L.h + 4 * i : -1;
+    if (rw) {
+      const S = L.s + 3072 * i;
+      smix1(L, B, bo, 1, 96, false, S, -1);
+      M[h] = (S + 2048) * 4; // S0
+      M[h + 1] = (S + 1024) * 4; // S1
+      M[h + 2] = S * 4; // S2
+      M[h + 3] = 0; // w
+      if (i === 0) pw = createHmac('sha256', Buffer.from(B.buffer, B.byteOffset + (bo + s - 16) * 4, 64)).update(pw).digest();
+    }
+    smix1(L, B, bo, r, Np, rw, L.v + vchunk * s, h);
+    smix2(L, B, bo, r, p2floor(Np), NloopRw, rw, L.v + vchunk * s, h);
+  }
+  for (let i = 0; i < p; i++) smix2(L, B, b0 + i * s, r, N, NloopAll - NloopRw, false, L.v, rw ? L.h + 4 * i : -1);
+  return pw;
+}
+
+function kdfBody(passwd: Buffer, salt: Buffer, flags: number, N: number, r: number, p: number, t: number): Buffer {
+  let pw = passwd;
+  if (flags) pw = createHmac('sha256', flags & PREHASH ? 'yescrypt-prehash' : 'yescrypt').update(pw).digest();
+  const raw = pbkdf2Sync(pw, salt, 1, 128 * r * p, 'sha256');
+  const B = new Uint32Array(32 * r * p); // word-aligned copy (pooled Buffers may start anywhere)
+  const Bbytes = Buffer.from(B.buffer);
+  raw.copy(Bbytes);
+  if (flags) pw = Buffer.from(raw.subarray(0, 32));
+  if (flags & RW) {
+    pw = smix(layout(N, r, p), B, 0, r, N, p, t, flags, pw);
+  } else {
+    const L = layout(N, r, 1);
+    for (let i = 0; i < p; i++) smix(L, B, i * 32 * r, r, N, 1, t, flags, pw);
+  }
+  const dk = pbkdf2Sync(pw, Bbytes, 1, 32, 'sha256');
+  if (flags && !(flags & PREHASH)) {
+    const clientKey = createHmac('sha256', dk).update('Client Key').digest();
+    return createHash('sha256').update(clientKey).digest();
+  }
+  return dk;
+}
+
+/** The 32-byte yescrypt key for `password` under the given parameters (callers check the cost). */
+export function yescryptRaw(password: Buffer, P: Pick<YescryptParams, 'flags' | 'N' | 'r' | 'p' | 't' | 'salt'>): Buffer {
+  let pw = password;
+  const { flags, N, r, p, t } = P;
+  if (flags & RW && N / p >= 0x100 && (N / p) * r >= 0x20000) {
+    pw = kdfBody(pw, P.salt, flags | PREHASH, Math.floor(N / 64), r, p, 0);
+  }
+  return kdfBody(pw, P.salt, flags, N, r, p, t);
+}
+
+/** The full crypt string for `password` with the setting of `hash`, or undefined when not computable. */
+export function yescryptCrypt(password: string, hash: string): string | undefined {
+  if (endianness() !== 'LE') return undefined;
+  const P = parseYescrypt(hash);
+  if (!P || !computable(P)) return undefined;
+  return `${P.setting}$${encode64(yescryptRaw(Buffer.from(password, 'utf8'), P))}`;
+}
+
+/** Does `password` verify against the yescrypt (`$y$`) or scrypt (`$7$`) crypt string `hash`? */
+export function verifyYescrypt(password: string, hash: string): boolean | 'unsupported' {
+  const got = yescryptCrypt(password, hash);
+  if (got === undefined) return 'unsupported';
+  const a = Buffer.from(got);
+  const b = Buffer.from(hash);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
