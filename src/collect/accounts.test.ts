@@ -65,12 +65,13 @@ test('users, groups and shadow join and count, and never carry a hash', async ()
 test('default_credentials is incomplete (never a silent pass) for schemes it cannot verify', async () => {
   const dir = await root({
     '/etc/passwd': 'root:x:0:0:root:/root:/bin/bash\n',
-    '/etc/shadow': 'root:$y$j9T$abcdefghijklmnopqrstuv$0123456789012345678901234567890123456789012:20000:0:99999:7:::\n',
+    '/etc/shadow': 'root:$2b$05$sMMT7Tro7rSUoKomSSvoEOupYEaAEJ5fmO9QkpuCe0ubauTJLWIS2:20000:0:99999:7:::\npi:$y$j7T$zK1YFKe6/WznHIZI9kiyF0$sKgBIi/g5Ai/XM435rhtXd2qUQKfIFeTEkvtskOwHo9:20000:0:99999:7:::\n',
   });
   try {
     const f = await collect(dir, 'default_credentials');
     assert.equal(f.status, 'incomplete');
     assert.equal(f.rows[0]!['status'], 'unsupported_hash');
+    assert.equal(f.rows[1]!['status'], 'matched');
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }

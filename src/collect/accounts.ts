@@ -517,13 +517,14 @@ const logins: Collector = {
 
 // ---------------------------------------------------------------- default credentials
 
-/** Bounds the work of one scan (each SHA-crypt check costs a few milliseconds). */
+/** Bounds the work of one scan: a SHA-crypt check costs milliseconds, a default yescrypt one about half a second. */
 const MAX_VERIFICATIONS = 3000;
+const MAX_VERIFY_MS = 60_000;
 
 const defaultCreds: Collector = {
   name: 'default_credentials',
   description:
-    'For every account of /etc/shadow with a password hash, whether the hash verifies offline against the bundled list of well-known default passwords (content/data/default-credentials.yaml: the account\'s own entries and the generic ones). Status matched / not_matched / unsupported_hash (a scheme this version cannot verify: yescrypt, bcrypt, DES — the fact is then incomplete) / locked / no_hash. Neither the password nor the hash is ever reported.',
+    'For every account of /etc/shadow with a password hash, whether the hash verifies offline against the bundled list of well-known default passwords (content/data/default-credentials.yaml: the account\'s own entries and the generic ones). Status matched / not_matched / unsupported_hash (a scheme this version cannot verify — bcrypt, DES, gost-yescrypt, or a cost beyond the scan budget; the fact is then incomplete) / locked / no_hash. Neither the password nor the hash is ever reported.',
   fields: { user: 'string', uid: 'int', status: 'string', hash_alg: 'string', source: 'string', path: 'string', line: 'int' },
   async collect(ctx) {
     const t = await shadowTable(ctx);
@@ -533,6 +534,7 @@ const defaultCreds: Collector = {
     const rows: Row[] = [];
     const unsupported: string[] = [];
     let budget = MAX_VERIFICATIONS;
+    const deadline = Date.now() + MAX_VERIFY_MS;
     let exhausted = false;
     for (const e of t.entries) {
       if (e.legacy) continue;
@@ -548,7 +550,7 @@ const defaultCreds: Collector = {
       let status = 'not_matched';
       let source: string | null = null;
       for (const c of candidatesFor(e.user)) {
-        if (budget-- <= 0) {
+        if (budget-- <= 0 || Date.now() > deadline) {
           exhausted = true;
           status = 'unsupported_hash';
           break;
@@ -569,7 +571,7 @@ const defaultCreds: Collector = {
     }
     const notes = [
       ...(unsupported.length ? [`cannot verify the hash scheme of ${unsupported.slice(0, 5).join(', ')}${unsupported.length > 5 ? ' …' : ''}`] : []),
-      ...(exhausted ? [`stopped after ${MAX_VERIFICATIONS} verifications`] : []),
+      ...(exhausted ? [`stopped after ${MAX_VERIFICATIONS} verifications or ${MAX_VERIFY_MS / 1000} s; the remaining accounts were not checked`] : []),
     ];
     return output(t, rows, [t.path], notes.length ? notes.join('; ') : undefined);
   },

@@ -29,11 +29,17 @@ test('known vectors reproduce exactly', () => {
 });
 
 test('unsupported schemes and absurd costs are refused, not guessed', () => {
-  assert.equal(verifyPassword('raspberry', '$y$j9T$abcdefghijklmnopqrstuv$0123456789012345678901234567890123456789012'), 'unsupported');
+  assert.equal(verifyPassword('raspberry', '$y$jFT$jb5j3.tBNBZJWm0QzeHA30$G/kq6klfg05GTABDDGl9ROTOaYGSxaZW0jit7p3mzv1'), 'unsupported');
+  assert.equal(verifyPassword('raspberry', '$gy$j9T$abc$def'), 'unsupported');
   assert.equal(verifyPassword('root', '$2b$05$abcdefghijklmnopqrstuuJ/uqQnGWb.PIEKF.YYD7e.M1.rwki5y'), 'unsupported');
   assert.equal(verifyPassword('toor', 'abhKo2urtNdfg'), 'unsupported');
   assert.equal(supported('$6$rounds=999999999$salt$x'), false);
   assert.equal(verifyPassword('x', 'garbage'), 'unsupported');
+});
+
+test('yescrypt (the Debian and Ubuntu default) verifies', () => {
+  assert.equal(verifyPassword('raspberry', '$y$j7T$zK1YFKe6/WznHIZI9kiyF0$sKgBIi/g5Ai/XM435rhtXd2qUQKfIFeTEkvtskOwHo9'), 'match');
+  assert.equal(verifyPassword('raspberri', '$y$j7T$zK1YFKe6/WznHIZI9kiyF0$sKgBIi/g5Ai/XM435rhtXd2qUQKfIFeTEkvtskOwHo9'), 'no_match');
 });
 
 test('a truncated hash never matches', () => {

@@ -1,9 +1,11 @@
 /**
  * Offline verification of crypt(3) password hashes with node:crypto: SHA-512-crypt ($6$) and
- * SHA-256-crypt ($5$) after Ulrich Drepper's specification, and MD5-crypt ($1$). Other schemes
- * (yescrypt, bcrypt, DES, …) answer `unsupported`. Nothing here logs or stores a password or hash.
+ * SHA-256-crypt ($5$) after Ulrich Drepper's specification, MD5-crypt ($1$) and yescrypt ($y$,
+ * default flavour; see crypt-yescrypt.ts). Other schemes (bcrypt, DES, gost-yescrypt, …) answer
+ * `unsupported`. Nothing here logs or stores a password or hash.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { yescryptCrypt, yescryptSupported } from './crypt-yescrypt.js';
 
 const B64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -122,6 +124,7 @@ export type VerifyResult = 'match' | 'no_match' | 'unsupported';
 /** Can this build verify the hash (scheme known and cost within bounds)? */
 export function supported(hash: string): boolean {
   if (/^\$1\$/.test(hash)) return true;
+  if (hash.startsWith('$y$')) return yescryptSupported(hash);
   const p = /^\$[56]\$/.test(hash) ? parseSha(hash) : undefined;
   return p !== undefined && p.rounds <= MAX_SHA_ROUNDS;
 }
@@ -129,7 +132,7 @@ export function supported(hash: string): boolean {
 /** Does `password` verify against the crypt string `hash`? Constant-time comparison of the results. */
 export function verifyPassword(password: string, hash: string): VerifyResult {
   if (!supported(hash)) return 'unsupported';
-  const got = hash.startsWith('$1$') ? md5Crypt(password, hash) : shaCrypt(password, hash);
+  const got = hash.startsWith('$1$') ? md5Crypt(password, hash) : hash.startsWith('$y$') ? yescryptCrypt(password, hash) : shaCrypt(password, hash);
   if (got === undefined) return 'unsupported';
   const a = Buffer.from(got);
   const b = Buffer.from(hash);
