@@ -18,13 +18,19 @@ import { collectOne, makeContext } from '../collect/runner.js';
 /** Exit codes: 0 ok, 1 findings at/above --fail-on, 2 bad usage or input, 3 database problem, 4 internal error. */
 export const EXIT = { ok: 0, findings: 1, usage: 2, db: 3, internal: 4 } as const;
 
+/** Bulwark's own version: the nearest package.json named bulwark above this file (src/cli or dist/src/cli). */
 function version(): string {
-  const pkg = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'package.json');
-  try {
-    return (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'bulwark' && pkg.version) return pkg.version;
+    } catch {
+      // not here: go up
+    }
+    dir = path.dirname(dir);
   }
+  return '0.0.0';
 }
 
 function exitCodeFor(e: BulwarkError): number {
@@ -38,6 +44,33 @@ function printError(e: BulwarkError): void {
   for (const i of e.issues.slice(0, 50)) process.stderr.write(`  ${formatIssue(i)}\n`);
   if (e.issues.length > 50) process.stderr.write(`  … and ${e.issues.length - 50} more\n`);
   process.stderr.write(`  hint: ${e.hint}\n`);
+}
+
+/**
+ * Where a path really lands: the path with every existing part's symlinks resolved (the nearest
+ * existing ancestor through realpath, the rest appended), so a root given through a symlink, a
+ * directory not created yet, or a file that is itself a link into the root are all seen for what they are.
+ */
+function landing(p: string, depth = 0): string {
+  const rest: string[] = [];
+  let cur = path.resolve(p);
+  for (;;) {
+    try {
+      return path.join(fs.realpathSync(cur), ...rest.reverse());
+    } catch {
+      // A dangling symlink: follow its text (it would be created where it points).
+      try {
+        const t = fs.readlinkSync(cur);
+        if (depth < 40) return landing(path.join(path.resolve(path.dirname(cur), t), ...rest.reverse()), depth + 1);
+      } catch {
+        // not a link either: it does not exist yet
+      }
+      const parent = path.dirname(cur);
+      if (parent === cur) return path.join(cur, ...rest.reverse());
+      rest.push(path.basename(cur));
+      cur = parent;
+    }
+  }
 }
 
 function isInside(child: string, parent: string): boolean {
@@ -95,7 +128,7 @@ async function scanCommand(flags: ScanFlags, profileExplicit: boolean): Promise<
   // A scan never writes into what it assesses.
   if (target.kind === 'root') {
     for (const [what, p] of [['database', dbPath], ['report', reportPath]] as const)
-      if (p && isInside(fs.existsSync(path.dirname(p)) ? path.join(fs.realpathSync(path.dirname(p)), path.basename(p)) : p, target.root))
+      if (p && isInside(landing(p), target.root))
         throw new BulwarkError('BW_WRITE_INSIDE_TARGET', `the ${what} ${p} would be written inside the scanned root ${target.root}`, `pass a ${what === 'database' ? '--db' : '--report'} path outside the image`);
   }
   const scan = await runScan(target, {
@@ -361,8 +394,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
 export async function main(argv: string[]): Promise<number> {
   let code: number = EXIT.ok;
   const program = buildProgram((c) => (code = c));
-  program.exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  // Subcommands copy these settings only when they are created, so apply them to every command:
+  // otherwise commander exits 1 itself on a usage error in a subcommand (`scan --frobnicate`).
+  const configure = (c: Command): void => {
+    c.exitOverride();
+    c.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    c.commands.forEach(configure);
+  };
+  configure(program);
   try {
     await program.parseAsync(argv);
     return code;
