@@ -10,7 +10,12 @@ import type { Catalogue } from '../engine/profile.js';
 import { resolveProfile } from '../engine/profile.js';
 import { loadBuiltinContent, loadPolicy, loadTailoring } from './load.js';
 
-const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'test', 'fixtures', 'policies');
+function repoRoot(): string {
+  let d = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(d, 'package.json'))) d = path.dirname(d);
+  return d;
+}
+const FIXTURES = path.join(repoRoot(), 'test', 'fixtures', 'policies');
 let dir: string;
 let cat: Catalogue;
 

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { BulwarkError } from '../core/errors.js';
 import type { Fact } from '../core/types.js';
@@ -139,8 +140,13 @@ test('two Store instances writing at once both succeed', async () => {
   }
 });
 
+// Child processes import the store and score modules next to this test (source via tsx, or compiled).
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const EXT = FROM_SOURCE ? 'ts' : 'js';
+const mod = (rel: string) => new URL(`${rel}.${EXT}`, import.meta.url).href;
 function child(code: string, args: string[] = []): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code, ...args], { cwd: path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..'), stdio: ['ignore', 'pipe', 'pipe'] });
+  const cwd = path.dirname(fileURLToPath(import.meta.url));
+  return spawn(process.execPath, [...(FROM_SOURCE ? ['--import', import.meta.resolve('tsx')] : []), '--input-type=module', '-e', code, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 function done(cp: ChildProcess): Promise<{ code: number | null; out: string; err: string }> {
   let out = '';
@@ -155,8 +161,8 @@ function done(cp: ChildProcess): Promise<{ code: number | null; out: string; err
 test('two processes storing scans into a fresh database at once both succeed', async () => {
   const file = dbFile('procs.db');
   const code = `
-    import { Store } from './src/store/db.ts';
-    import { summarise } from './src/engine/score.ts';
+    import { Store } from '${mod('./db')}';
+    import { summarise } from '${mod('../engine/score')}';
     const file = process.argv[1];
     const store = await Store.open(file);
     for (let i = 0; i < 5; i++) {
@@ -199,7 +205,7 @@ test('a database from a newer Bulwark (unknown migration) is BW_DB_TOO_NEW and i
 async function holdExclusive(file: string, ms: number): Promise<{ released: Promise<unknown> }> {
   const cp = child(
     `
-    import Database from 'better-sqlite3';
+    import Database from '${import.meta.resolve('better-sqlite3')}';
     const db = new Database(process.argv[1]);
     db.exec('BEGIN EXCLUSIVE');
     db.exec("insert into assets values ('held', 'held', null, null, 'image', 'x', 'x')");
