@@ -16,7 +16,7 @@
  */
 import type { Row } from '../core/types.js';
 import type { DirEntry, FileInfo } from '../targets/target.js';
-import type { Collector, CollectContext } from './types.js';
+import type { Collector, CollectContext, CollectOutput } from './types.js';
 import { idNames } from './files.js';
 
 /** Filesystem types never walked on a live host. */
@@ -103,7 +103,7 @@ function bulkLister(ctx: CollectContext): BulkLister | undefined {
 
 const join = (dir: string, name: string) => (dir === '/' ? '/' + name : dir + '/' + name);
 
-interface WalkLimits {
+export interface WalkLimits {
   maxEntries: number;
   deadline: number;
   maxRows: number;
@@ -142,7 +142,7 @@ const specialFiles: Collector = {
 };
 
 /** Bounded concurrent walk; exported for the benchmark script. */
-export async function walkSpecial(ctx: CollectContext, limits: WalkLimits) {
+export async function walkSpecial(ctx: CollectContext, limits: WalkLimits): Promise<CollectOutput> {
   const names = await idNames(ctx);
   const sources: string[] = ['/etc/passwd', '/etc/group'];
   const problems: string[] = [];
