@@ -56,6 +56,14 @@ test('classic mode equals node:crypto scrypt', () => {
   assert.deepEqual(yescryptRaw(Buffer.from('password'), { flags: 0, N: 1024, r: 8, p: 16, t: 0, salt }), want);
 });
 
+test('the WebAssembly and the JavaScript pwxform agree', () => {
+  for (const hash of ['$y$j75$vLaILLFuhTV.6QA7M9YrY/$', '$y$j9T$5SAP4Mv48LKvrQAHz9FxE/$', '$y$j7T..$Hf1TjQfn0dVL8GkEB9c5A.$', '$y$j75/0$abcdefgh$']) {
+    const P = parseYescrypt(hash);
+    assert.ok(P);
+    assert.deepEqual(yescryptRaw(Buffer.from('raspberry'), P, 'js'), yescryptRaw(Buffer.from('raspberry'), P));
+  }
+});
+
 test('unsupported settings are refused, not guessed', () => {
   const tail = '$abcdefghijklmnopqrstuv$0123456789012345678901234567890123456789012';
   assert.equal(verifyYescrypt('x', '$y$j9T4.' + tail), 'unsupported'); // g (hash upgrade)
