@@ -136,10 +136,18 @@ for (const sel of selections) {
   } catch {
     /* counted all the same */
   }
-  perRule.push({ rule: sel.rule.id, ms: performance.now() - t0 });
+  perRule.push({ rule: sel.rule.id, area: sel.rule.area, ms: performance.now() - t0 });
 }
 const evaluateMs = performance.now() - t;
 perRule.sort((a, b) => b.ms - a.ms);
+const perArea = new Map();
+for (const r of perRule) {
+  const e = perArea.get(r.area) ?? { area: r.area, rules: 0, ms: 0 };
+  e.rules++;
+  e.ms += r.ms;
+  perArea.set(r.area, e);
+}
+const areas = [...perArea.values()].sort((a, b) => b.ms - a.ms);
 
 // 5. The scan as the CLI runs it (concurrent collection, shared memo), then the report.
 t = performance.now();
@@ -180,6 +188,7 @@ const out = {
   rssBytes: mem.rss,
   heapUsedBytes: mem.heapUsed,
   perFact: perFact.map((f) => ({ ...f, ms: Number(f.ms.toFixed(1)) })),
+  evaluateByArea: areas.map((a) => ({ ...a, ms: Number(a.ms.toFixed(1)) })),
   slowestRules: perRule.slice(0, 10).map((r) => ({ ...r, ms: Number(r.ms.toFixed(2)) })),
 };
 if (values.json) {
@@ -216,6 +225,7 @@ if (values.json) {
     p(
       `  ${f1(f.ms).padStart(10)}  ${f.fact.slice(0, 70).padEnd(70)} ${f.status} ${f.rows} rows${f.reason ? ` — ${f.reason.slice(0, 80)}` : ''}`,
     );
+  p(`evaluation by area: ${areas.map((a) => `${a.area} ${a.ms.toFixed(0)} ms/${a.rules} rules`).join(', ')}`);
   p(`slowest rules (evaluation):`);
-  for (const r of perRule.slice(0, 5)) p(`  ${r.ms.toFixed(2).padStart(8)} ms  ${r.rule}`);
+  for (const r of perRule.slice(0, 10)) p(`  ${r.ms.toFixed(2).padStart(8)} ms  ${r.rule}`);
 }
