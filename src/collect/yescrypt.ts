@@ -423,11 +423,6 @@ function blockmixPwx(L: Layout, xo: number, r: number, h: number): void {
   const M = L.M;
   const n = 2 * r; // 64-byte sub-blocks
   const lastOff = xo + (n - 1) * 16;
-  if (L.wasm) {
-    L.wasm(xo * 4, n, h * 4);
-    salsa(M, lastOff, 2);
-    return;
-  }
   for (let k = 0; k < 16; k++) M[xo + k]! ^= M[lastOff + k]!;
   pwxform(M, xo, h);
   for (let i = 1; i < n; i++) {
@@ -439,10 +434,13 @@ function blockmixPwx(L: Layout, xo: number, r: number, h: number): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// WebAssembly BlockMix_pwxform. JavaScript has no 32×32→64-bit multiply, which makes pwxform ~5× slower
-// than it needs to be; WebAssembly's i64.mul has one. The module is assembled here, from the same
-// steps as blockmixPwx() above (each 64-bit lane of pwxform is one i64), and the tests check that both
-// paths agree. Export b(x, n, h): n sub-blocks of 64 bytes at byte address x, lane header at byte h.
+// WebAssembly SMix loops. JavaScript has no 32×32→64-bit multiply, which makes pwxform several times
+// slower than it needs to be; WebAssembly's i64.mul has one. The module (about 4 KiB) is assembled
+// here from the same steps as smix1/smix2/blockmixPwx/salsa above, each 64-bit lane of pwxform being
+// one i64, and the tests check that both paths give the same keys. Addresses are byte offsets into
+// the module's memory, which holds the whole Layout. Exports:
+//   s1(x, v, s, N, rw, n, h)        SMix1 over N blocks of s = 128r bytes (n = 2r sub-blocks)
+//   s2(x, v, s, N, Nloop, rw, n, h) SMix2, Nloop iterations over N blocks
 
 function uleb(n: number): number[] {
   const out: number[] = [];
@@ -472,72 +470,166 @@ function section(id: number, content: number[]): number[] {
   return [id, ...uleb(content.length), ...content];
 }
 
-function pwxModuleBytes(): Uint8Array {
-  // locals: 0 x, 1 n, 2 h (params); 3 s0, 4 s1, 5 s2, 6 w, 7 blk, 8 prev, 9 end, 10 p0, 11 p1, 12 wa, 13 t; 14 v (i64)
-  const [x, n, h, s0, s1, s2, w, blk, prev, end, p0, p1, wa, t, v] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
-  const get = (i: number) => [0x20, i];
-  const set = (i: number) => [0x21, i];
-  const i32c = (k: number) => [0x41, ...sleb(k)];
-  const i64c = (k: number) => [0x42, ...sleb(k)];
-  const ld32 = (off: number) => [0x28, 2, ...uleb(off)];
-  const st32 = (off: number) => [0x36, 2, ...uleb(off)];
-  const ld64 = (off: number) => [0x29, 3, ...uleb(off)];
-  const st64 = (off: number) => [0x37, 3, ...uleb(off)];
-  const [add, sub, mul, and, ltu] = [0x6a, 0x6b, 0x6c, 0x71, 0x49];
-  const [and64, mul64, add64, xor64, shru64] = [0x83, 0x7e, 0x7c, 0x85, 0x88];
-  const c: number[] = [];
-  const emit = (...parts: (number | number[])[]) => {
+/** One function body: locals (count, type) pairs, then the code. */
+function funcBody(locals: [number, number][], code: number[]): number[] {
+  const body = [...uleb(locals.length), ...locals.flatMap(([n, t]) => [...uleb(n), t]), ...code, 0x0b];
+  return [...uleb(body.length), ...body];
+}
+
+/** A small code builder: numbers are opcodes or immediates, arrays are spliced. */
+class Code {
+  readonly c: number[] = [];
+  emit(...parts: (number | number[])[]): this {
     for (const p of parts) {
-      if (typeof p === 'number') c.push(p);
-      else c.push(...p);
+      if (typeof p === 'number') this.c.push(p);
+      else for (const q of p) this.c.push(q);
     }
-  };
-  emit(get(h), ld32(0), set(s0), get(h), ld32(4), set(s1), get(h), ld32(8), set(s2), get(h), ld32(12), set(w));
-  emit(get(x), set(blk));
-  emit(get(x), get(n), i32c(64), mul, add, set(end));
-  emit(get(end), i32c(64), sub, set(prev));
-  emit(0x03, 0x40); // loop
-  for (let q = 0; q < 8; q++) emit(get(blk), get(blk), ld64(8 * q), get(prev), ld64(8 * q), xor64, st64(8 * q));
-  emit(get(s2), get(w), add, set(wa));
+    return this;
+  }
+}
+
+const get = (i: number): number[] => [0x20, i];
+const set = (i: number): number[] => [0x21, i];
+const tee = (i: number): number[] => [0x22, i];
+const i32c = (k: number): number[] => [0x41, ...sleb(k)];
+const i64c = (k: number): number[] => [0x42, ...sleb(k)];
+const ld32 = (off: number): number[] => [0x28, 2, ...uleb(off)];
+const st32 = (off: number): number[] => [0x36, 2, ...uleb(off)];
+const ld64 = (off: number): number[] => [0x29, 3, ...uleb(off)];
+const st64 = (off: number): number[] => [0x37, 3, ...uleb(off)];
+const call = (f: number): number[] => [0x10, f];
+const I32 = 0x7f;
+const I64 = 0x7e;
+const [ADD, SUB, MUL, AND, XOR, SHL, ROTL, CLZ, LTU, GTU, GEU] = [0x6a, 0x6b, 0x6c, 0x71, 0x73, 0x74, 0x77, 0x67, 0x49, 0x4b, 0x4f];
+const [AND64, MUL64, ADD64, XOR64, SHRU64] = [0x83, 0x7e, 0x7c, 0x85, 0x88];
+const [BLOCK, LOOP, IF, END, BR, BR_IF, VOID] = [0x02, 0x03, 0x04, 0x0b, 0x0c, 0x0d, 0x40];
+
+/** b(x, n, h): BlockMix_pwxform's pwxform chain over n 64-byte sub-blocks at x, lane header at h. */
+function pwxChain(): number[] {
+  const [x, n, h, s0, s1, s2, w, blk, prev, end, p0, p1, wa, t, v] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
+  const c = new Code();
+  c.emit(get(h), ld32(0), set(s0), get(h), ld32(4), set(s1), get(h), ld32(8), set(s2), get(h), ld32(12), set(w));
+  c.emit(get(x), set(blk), get(x), get(n), i32c(64), MUL, ADD, set(end), get(end), i32c(64), SUB, set(prev));
+  c.emit(LOOP, VOID);
+  for (let q = 0; q < 8; q++) c.emit(get(blk), get(blk), ld64(8 * q), get(prev), ld64(8 * q), XOR64, st64(8 * q));
+  c.emit(get(s2), get(w), ADD, set(wa));
   let written = 0;
   for (let round = 0; round < 6; round++) {
     for (let j = 0; j < 4; j++) {
-      emit(get(s0), get(blk), ld32(16 * j), i32c(4080), and, add, set(p0));
-      emit(get(s1), get(blk), ld32(16 * j + 4), i32c(4080), and, add, set(p1));
+      c.emit(get(s0), get(blk), ld32(16 * j), i32c(4080), AND, ADD, set(p0));
+      c.emit(get(s1), get(blk), ld32(16 * j + 4), i32c(4080), AND, ADD, set(p1));
       for (let k = 0; k < 2; k++) {
         const off = 16 * j + 8 * k;
-        emit(get(blk), ld64(off), [0x22, v]); // local.tee v
-        emit(i64c(0xffffffff), and64, get(v), i64c(32), shru64, mul64);
-        emit(get(p0), ld64(8 * k), add64, get(p1), ld64(8 * k), xor64, set(v));
-        emit(get(blk), get(v), st64(off));
-        if (round !== 0 && round !== 5) emit(get(wa), get(v), st64(8 * written++));
+        // v = (lo(v) * hi(v) + S0[p0][k]) ^ S1[p1][k]
+        c.emit(get(blk), ld64(off), tee(v), i64c(0xffffffff), AND64, get(v), i64c(32), SHRU64, MUL64);
+        c.emit(get(p0), ld64(8 * k), ADD64, get(p1), ld64(8 * k), XOR64, set(v), get(blk), get(v), st64(off));
+        if (round !== 0 && round !== 5) c.emit(get(wa), get(v), st64(8 * written++));
       }
     }
   }
-  emit(get(s2), set(t), get(s1), set(s2), get(s0), set(s1), get(t), set(s0));
-  emit(get(w), i32c(256), add, i32c(4095), and, set(w));
-  emit(get(blk), set(prev), get(blk), i32c(64), add, [0x22, blk], get(end), ltu, 0x0d, 0); // br_if 0
-  emit(0x0b); // end loop
-  emit(get(h), get(s0), st32(0), get(h), get(s1), st32(4), get(h), get(s2), st32(8), get(h), get(w), st32(12));
-  emit(0x0b); // end function
-  const body = [2, 11, 0x7f, 1, 0x7e, ...c];
+  // (S0, S1, S2) <- (S2, S0, S1); w <- w + 32 pairs, modulo the 4 KiB box
+  c.emit(get(s2), set(t), get(s1), set(s2), get(s0), set(s1), get(t), set(s0));
+  c.emit(get(w), i32c(256), ADD, i32c(4095), AND, set(w));
+  c.emit(get(blk), set(prev), get(blk), i32c(64), ADD, tee(blk), get(end), LTU, BR_IF, 0, END);
+  c.emit(get(h), get(s0), st32(0), get(h), get(s1), st32(4), get(h), get(s2), st32(8), get(h), get(w), st32(12));
+  return funcBody([[11, I32], [1, I64]], c.c);
+}
+
+/** salsa2(a): Salsa20/2 in place on the shuffled 64-byte block at a (locals 1…16 are x0…x15). */
+function salsa2Fn(): number[] {
+  const c = new Code();
+  const X = (k: number) => 1 + k;
+  const pos = (k: number) => 4 * ((13 * k) & 15);
+  for (let k = 0; k < 16; k++) c.emit(get(0), ld32(pos(k)), set(X(k)));
+  // x[d] ^= rotl(x[a] + x[b], 7 / 9 / 13 / 18): one column round, then one row round
+  const QUARTERS = [
+    [4, 0, 12], [8, 4, 0], [12, 8, 4], [0, 12, 8], [9, 5, 1], [13, 9, 5], [1, 13, 9], [5, 1, 13],
+    [14, 10, 6], [2, 14, 10], [6, 2, 14], [10, 6, 2], [3, 15, 11], [7, 3, 15], [11, 7, 3], [15, 11, 7],
+    [1, 0, 3], [2, 1, 0], [3, 2, 1], [0, 3, 2], [6, 5, 4], [7, 6, 5], [4, 7, 6], [5, 4, 7],
+    [11, 10, 9], [8, 11, 10], [9, 8, 11], [10, 9, 8], [12, 15, 14], [13, 12, 15], [14, 13, 12], [15, 14, 13],
+  ] as const;
+  QUARTERS.forEach(([d, a, b], i) => c.emit(get(X(d)), get(X(a)), get(X(b)), ADD, i32c([7, 9, 13, 18][i % 4]!), ROTL, XOR, set(X(d))));
+  for (let k = 0; k < 16; k++) c.emit(get(0), get(X(k)), get(0), ld32(pos(k)), ADD, st32(pos(k)));
+  return funcBody([[16, I32]], c.c);
+}
+/** XOR (and with `back`, also store into src) the s bytes at src into x: locals a, b, e, t (i64). */
+function xorBlock(c: Code, x: number, src: number, s: number, a: number, b: number, e: number, t: number, back: boolean): void {
+  c.emit(get(x), tee(a), get(s), ADD, set(e), get(src), set(b), LOOP, VOID);
+  c.emit(get(a), ld64(0), get(b), ld64(0), XOR64, set(t), get(a), get(t), st64(0));
+  if (back) c.emit(get(b), get(t), st64(0));
+  c.emit(get(b), i32c(8), ADD, set(b), get(a), i32c(8), ADD, tee(a), get(e), LTU, BR_IF, 0, END);
+}
+
+/** BlockMix_pwxform of X: the pwxform chain, then Salsa20/2 of the last sub-block. */
+function blockmix(c: Code, x: number, s: number, n: number, h: number): void {
+  c.emit(get(x), get(n), get(h), call(FN_CHAIN), get(x), get(s), ADD, i32c(64), SUB, call(FN_SALSA2));
+}
+
+/** s1(x, v, s, N, rw, n, h): SMix1 with pwxform (s = 128r bytes, n = 2r sub-blocks). */
+function smix1Fn(): number[] {
+  const [x, v, s, N, rw, n, h, i, nn, a, b, e] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const t = 12;
+  const c = new Code();
+  c.emit(i32c(0), set(i), BLOCK, VOID, LOOP, VOID, get(i), get(N), GEU, BR_IF, 1);
+  c.emit(get(v), get(i), get(s), MUL, ADD, get(x), get(s), [0xfc, 10, 0, 0]); // V_i <- X (memory.copy)
+  c.emit(get(rw), get(i), i32c(1), GTU, AND, IF, VOID);
+  // j <- Wrap(Integerify(X), i) = (X & (nn - 1)) + (i - nn), nn = p2floor(i)
+  c.emit(i32c(1), i32c(31), get(i), CLZ, SUB, SHL, set(nn));
+  c.emit(get(v), get(x), get(s), ADD, i32c(64), SUB, ld32(0), get(nn), i32c(1), SUB, AND, get(i), get(nn), SUB, ADD, get(s), MUL, ADD, set(nn));
+  xorBlock(c, x, nn, s, a, b, e, t, false);
+  c.emit(END);
+  blockmix(c, x, s, n, h);
+  c.emit(get(i), i32c(1), ADD, set(i), BR, 0, END, END);
+  return funcBody([[5, I32], [1, I64]], c.c);
+}
+
+/** s2(x, v, s, N, Nloop, rw, n, h): SMix2 with pwxform; rw writes X back into V_j. */
+function smix2Fn(): number[] {
+  const [x, v, s, N, Nloop, rw, n, h, i, src, a, b, e] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+  const t = 13;
+  const c = new Code();
+  c.emit(i32c(0), set(i), BLOCK, VOID, LOOP, VOID, get(i), get(Nloop), GEU, BR_IF, 1);
+  c.emit(get(v), get(x), get(s), ADD, i32c(64), SUB, ld32(0), get(N), i32c(1), SUB, AND, get(s), MUL, ADD, set(src));
+  c.emit(get(rw), IF, VOID);
+  xorBlock(c, x, src, s, a, b, e, t, true);
+  c.emit(0x05); // else
+  xorBlock(c, x, src, s, a, b, e, t, false);
+  c.emit(END);
+  blockmix(c, x, s, n, h);
+  c.emit(get(i), i32c(1), ADD, set(i), BR, 0, END, END);
+  return funcBody([[5, I32], [1, I64]], c.c);
+}
+
+const FN_CHAIN = 0;
+const FN_SALSA2 = 1;
+
+function pwxModuleBytes(): Uint8Array {
   const str = (s: string) => [s.length, ...Array.from(s, (ch) => ch.charCodeAt(0))];
+  const fnType = (params: number) => [0x60, params, ...Array<number>(params).fill(I32), 0];
+  const bodies = [pwxChain(), salsa2Fn(), smix1Fn(), smix2Fn()];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, 0x60, 3, 0x7f, 0x7f, 0x7f, 0]),
+    ...section(1, [4, ...fnType(3), ...fnType(1), ...fnType(7), ...fnType(8)]),
     ...section(2, [1, ...str('e'), ...str('m'), 0x02, 0x00, 1]),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...str('b'), 0x00, 0]),
-    ...section(10, [1, ...uleb(body.length), ...body]),
+    ...section(3, [4, 0, 1, 2, 3]),
+    ...section(7, [2, ...str('s1'), 0x00, 2, ...str('s2'), 0x00, 3]),
+    ...section(10, [4, ...bodies.flat()]),
   ]);
 }
 
-type BlockmixFn = (x: number, n: number, h: number) => void;
+interface SmixFns {
+  s1: (x: number, v: number, s: number, N: number, rw: number, n: number, h: number) => void;
+  s2: (x: number, v: number, s: number, N: number, Nloop: number, rw: number, n: number, h: number) => void;
+}
 
 /** The part of the WebAssembly API used here (this project's TypeScript libs do not declare it). */
+interface WasmMemory {
+  buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
-  Memory: new (desc: { initial: number }) => { buffer: ArrayBuffer };
+  Memory: new (desc: { initial: number }) => WasmMemory;
   Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
 }
 const WASM = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
@@ -554,6 +646,24 @@ function wasmModule(): object | null {
     }
   }
   return pwxModule;
+}
+
+/** Instances up to this size are kept and reused across verifications (no allocation, no GC churn). */
+const KEEP_BYTES = 32 * 1024 * 1024;
+let kept: { memory: WasmMemory; fns: SmixFns } | undefined;
+
+function wasmInstance(mod: object, api: WasmApi, bytes: number): { memory: WasmMemory; fns: SmixFns } {
+  const pages = Math.ceil(bytes / 65536);
+  if (kept && bytes <= KEEP_BYTES) {
+    const have = kept.memory.buffer.byteLength / 65536;
+    if (have < pages) kept.memory.grow(pages - have);
+    return kept;
+  }
+  const memory = new api.Memory({ initial: pages });
+  const ex = new api.Instance(mod, { e: { m: memory } }).exports;
+  const inst = { memory, fns: { s1: ex.s1 as SmixFns['s1'], s2: ex.s2 as SmixFns['s2'] } };
+  if (bytes <= KEEP_BYTES) kept = inst;
+  return inst;
 }
 
 /** Largest power of two not above x (x ≥ 1, below 2^31). */
@@ -577,8 +687,8 @@ interface Layout {
   x: number;
   y: number;
   v: number;
-  /** The WebAssembly BlockMix_pwxform over M, when M is its memory. */
-  wasm: BlockmixFn | undefined;
+  /** The WebAssembly SMix loops over M, when M is their memory. */
+  wasm: SmixFns | undefined;
 }
 
 export type YescryptEngine = 'auto' | 'js';
@@ -592,9 +702,8 @@ function layout(N: number, r: number, p: number, engine: YescryptEngine): Layout
   const words = v + 32 * r * N;
   const mod = engine === 'js' ? null : wasmModule();
   if (mod && WASM) {
-    const memory = new WASM.Memory({ initial: Math.ceil((words * 4) / 65536) });
-    const inst = new WASM.Instance(mod, { e: { m: memory } });
-    return { M: new Uint32Array(memory.buffer, 0, words), h, s, x, y, v, wasm: inst.exports.b as BlockmixFn };
+    const inst = wasmInstance(mod, WASM, words * 4);
+    return { M: new Uint32Array(inst.memory.buffer, 0, words), h, s, x, y, v, wasm: inst.fns };
   }
   return { M: new Uint32Array(words), h, s, x, y, v, wasm: undefined };
 }
@@ -604,6 +713,11 @@ function smix1(L: Layout, B: Uint32Array, bo: number, r: number, N: number, rw: 
   const { M, x: xo } = L;
   const s = 32 * r;
   toShuffled(B, bo, M, xo, r);
+  if (L.wasm && h >= 0) {
+    L.wasm.s1(xo * 4, vo * 4, s * 4, N, rw ? 1 : 0, 2 * r, h * 4);
+    fromShuffled(M, xo, B, bo, r);
+    return;
+  }
   const last = xo + s - 16;
   for (let i = 0; i < N; i++) {
     M.copyWithin(vo + i * s, xo, xo + s);
@@ -623,6 +737,11 @@ function smix2(L: Layout, B: Uint32Array, bo: number, r: number, N: number, Nloo
   const { M, x: xo } = L;
   const s = 32 * r;
   toShuffled(B, bo, M, xo, r);
+  if (L.wasm && h >= 0) {
+    L.wasm.s2(xo * 4, vo * 4, s * 4, N, Nloop, rw ? 1 : 0, 2 * r, h * 4);
+    fromShuffled(M, xo, B, bo, r);
+    return;
+  }
   const last = xo + s - 16;
   const mask = N - 1;
   for (let i = 0; i < Nloop; i++) {
