@@ -66,8 +66,9 @@ export async function buildFixtureRoot(fx: Fixture): Promise<string> {
     }
     if (s.dir) await fs.mkdir(host, { recursive: true });
     else await fs.writeFile(host, s.base64 !== undefined ? Buffer.from(s.base64, 'base64') : (s.content ?? ''));
-    await fs.chmod(host, s.mode !== undefined ? parseInt(s.mode, 8) : s.dir ? 0o755 : 0o644);
+    // chown first: it clears setuid/setgid bits that chmod sets.
     if (s.uid !== undefined || s.gid !== undefined) await fs.chown(host, s.uid ?? 0, s.gid ?? 0);
+    await fs.chmod(host, s.mode !== undefined ? parseInt(s.mode, 8) : s.dir ? 0o755 : 0o644);
   }
   return root;
 }
@@ -112,11 +113,11 @@ export async function runFixture(rule: Rule, fx: Fixture, schemas: FactSchemas):
       const f = normaliseRows(overrideFact(k, v, mode), schemas);
       return [f.key, f] as const;
     }));
-    const reqs = requiredFacts([rule]).filter((r) => !overrides.has(factKey(r)));
+    const sel = selectionFor(rule, fx.params ?? {});
+    const reqs = requiredFacts([sel]).filter((r) => !overrides.has(factKey(r)));
     // Live-only facts a fixture does not provide stay not_collected (the fixture root is not a running system).
     const facts = await collectFacts(makeContext(target, new Date('2026-06-01T00:00:00Z')), reqs);
     for (const [k, f] of overrides) facts.set(k, f);
-    const sel = selectionFor(rule, fx.params ?? {});
     const r = evaluateRule(sel, facts, schemas, mode);
     return { status: r.status, message: r.message };
   } finally {

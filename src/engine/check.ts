@@ -25,12 +25,27 @@ export function isLeaf(c: Check): c is LeafCheck {
   return 'fact' in c;
 }
 
-export function leafRequests(c: Check | undefined, out: { name: string; args: Record<string, string> }[] = []) {
+/** A leaf's fact arguments with parameter references replaced by their values. */
+export function leafArgs(leaf: LeafCheck, params: Readonly<Record<string, unknown>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(leaf.args ?? {})) {
+    if (typeof v === 'string') out[k] = v;
+    else {
+      const p = params[v.param];
+      out[k] = Array.isArray(p) ? p.map(String).join(',') : String(p ?? '');
+    }
+  }
+  return out;
+}
+
+export function leafRequests(c: Check | undefined, params: Readonly<Record<string, unknown>> = {}, out: { name: string; args: Record<string, string> }[] = []) {
   if (!c) return out;
-  if (isLeaf(c)) out.push({ name: c.fact, args: c.args ?? {} });
-  else if ('all' in c) c.all.forEach((x) => leafRequests(x, out));
-  else if ('any' in c) c.any.forEach((x) => leafRequests(x, out));
-  else if ('not' in c) leafRequests(c.not, out);
+  if (isLeaf(c)) out.push({ name: c.fact, args: leafArgs(c, params) });
+  else if ('all' in c)
+    for (const x of c.all) leafRequests(x, params, out);
+  else if ('any' in c)
+    for (const x of c.any) leafRequests(x, params, out);
+  else if ('not' in c) leafRequests(c.not, params, out);
   return out;
 }
 
@@ -133,7 +148,7 @@ function describeCond(c: Condition | undefined): string {
 
 export function evaluateLeaf(leaf: LeafCheck, env: EvalEnv): Verdict {
   if (leaf.live_only && env.mode !== 'live') return { status: 'skip', message: `live-only check of ${leaf.fact} skipped offline`, evidence: [] };
-  const key = factKey({ name: leaf.fact, args: leaf.args ?? {} });
+  const key = factKey({ name: leaf.fact, args: leafArgs(leaf, env.params) });
   const fact = env.facts.get(key);
   if (!fact) return { status: 'not_checked', message: `fact ${key} was not collected`, evidence: [{ fact: key, message: 'not collected' }] };
   if (fact.status === 'not_collected')
@@ -304,7 +319,11 @@ export function validateCheck(c: unknown, schemas: FactSchemas, params: Readonly
         return;
       }
       const args = (n['args'] ?? {}) as Record<string, unknown>;
-      for (const a of Object.keys(args)) if (!schema.params?.[a]) out.push({ path: [...p, 'args', a], code: 'unknown_arg', message: `fact ${n['fact']} takes no argument "${a}"` });
+      for (const [a, v] of Object.entries(args)) {
+        if (!schema.params?.[a]) out.push({ path: [...p, 'args', a], code: 'unknown_arg', message: `fact ${n['fact']} takes no argument "${a}"` });
+        const ref = v !== null && typeof v === 'object' ? (v as { param?: unknown }).param : undefined;
+        if (typeof ref === 'string' && !params.has(ref)) out.push({ path: [...p, 'args', a], code: 'unknown_param', message: `parameter "${ref}" is not declared in this rule's parameters` });
+      }
       for (const [a, spec] of Object.entries(schema.params ?? {})) if (spec.required && args[a] === undefined) out.push({ path: [...p, 'args'], code: 'missing_arg', message: `fact ${n['fact']} needs the argument "${a}"` });
       if (n['where'] !== undefined) validateCondition(n['where'], schema.fields, params, [...p, 'where'], out);
       if (n['test'] !== undefined) validateCondition(n['test'], schema.fields, params, [...p, 'test'], out);

@@ -9,10 +9,10 @@ export interface RuleSelection {
   params: Record<string, unknown>;
 }
 
-/** Facts the selected rules need; `os` always (platform applicability). */
-export function requiredFacts(rules: readonly Rule[]): FactRequest[] {
+/** Facts the selected rules need (with their parameters applied to fact arguments); `os` always. */
+export function requiredFacts(selections: readonly RuleSelection[]): FactRequest[] {
   const out: FactRequest[] = [{ name: 'os', args: {} }];
-  for (const r of rules) out.push(...leafRequests(r.applies_if), ...leafRequests(r.check));
+  for (const s of selections) out.push(...leafRequests(s.rule.applies_if, s.params), ...leafRequests(s.rule.check, s.params));
   return out;
 }
 

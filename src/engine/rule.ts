@@ -25,11 +25,12 @@ import type { Operator } from './operators.js';
 export type Condition = { [field: string]: Operand | Partial<Record<Operator, Operand>> | Condition | Condition[] };
 export const ConditionSchema: z.ZodType<Condition> = z.lazy(() => z.record(z.string(), z.unknown())) as z.ZodType<Condition>;
 
-const FactArgs = z.record(z.string().regex(/^[a-z_]+$/), z.string());
+/** Fact arguments: text, or a parameter (e.g. the walk scope a profile chooses). */
+const FactArgs = z.record(z.string().regex(/^[a-z_]+$/), z.union([z.string(), ParamRef]));
 
 export interface LeafCheck {
   fact: string;
-  args?: Record<string, string>;
+  args?: Record<string, string | ParamRef>;
   where?: Condition;
   expect?: 'all' | 'any' | 'none';
   test?: Condition;

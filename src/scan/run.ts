@@ -54,7 +54,7 @@ export async function runScan(target: Target, opts: ScanOptions): Promise<ScanOu
   const selections = selectRules(opts);
   const ctx = makeContext(target, started);
   const schemas = factSchemas();
-  const requests = requiredFacts(selections.map((s) => s.rule));
+  const requests = requiredFacts(selections);
   const facts = await collectFacts(ctx, requests, {
     onProgress: (p: CollectProgress) => opts.onProgress?.({ phase: 'collect', done: p.done, total: p.total, current: p.current }),
   });
