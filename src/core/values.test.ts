@@ -1,7 +1,16 @@
 /** Typed comparators: modes, dpkg and rpm versions, addresses. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareDebianVersions, compareRpmVersions, formatMode, ipInCidr, ipToBigInt, isLoopback, modeAtMost, parseMode } from './values.js';
+import {
+  compareDebianVersions,
+  compareRpmVersions,
+  formatMode,
+  ipInCidr,
+  ipToBigInt,
+  isLoopback,
+  modeAtMost,
+  parseMode,
+} from './values.js';
 
 test('parseMode: octal strings only', () => {
   assert.equal(parseMode('0640'), 0o640);
@@ -9,7 +18,22 @@ test('parseMode: octal strings only', () => {
   assert.equal(parseMode('1777'), 0o1777);
   assert.equal(parseMode('04755'), 0o4755);
   assert.equal(parseMode(' 0600 '), 0o600);
-  for (const bad of ['', '0', '64', '0648', '999', '6.4', '0o640', '0x1a4', '-640', '0640x', '00000640', '12345', 'rw-r-----']) assert.equal(parseMode(bad), undefined, bad);
+  for (const bad of [
+    '',
+    '0',
+    '64',
+    '0648',
+    '999',
+    '6.4',
+    '0o640',
+    '0x1a4',
+    '-640',
+    '0640x',
+    '00000640',
+    '12345',
+    'rw-r-----',
+  ])
+    assert.equal(parseMode(bad), undefined, bad);
   // A number is not a mode string (YAML's 0640 is the decimal 640).
   assert.equal(parseMode(640 as unknown as string), undefined);
 });
@@ -25,7 +49,11 @@ test('modeAtMost: no bit beyond the maximum, special bits included', () => {
   assert.equal(modeAtMost(0o600, 0o640), true);
   assert.equal(modeAtMost(0o000, 0o640), true);
   assert.equal(modeAtMost(0o644, 0o640), false);
-  assert.equal(modeAtMost(0o477, 0o640), false, "Trivy's bug: 477 < 640 as decimals, but 0477 grants group/other bits");
+  assert.equal(
+    modeAtMost(0o477, 0o640),
+    false,
+    "Trivy's bug: 477 < 640 as decimals, but 0477 grants group/other bits",
+  );
   assert.equal(modeAtMost(0o700, 0o640), false, 'owner execute is beyond 0640');
   assert.equal(modeAtMost(0o4755, 0o755), false, 'setuid is beyond 0755');
   assert.equal(modeAtMost(0o2755, 0o755), false, 'setgid is beyond 0755');
@@ -150,7 +178,20 @@ test('ipToBigInt: v4, v6, v4-mapped, zone ids, junk', () => {
   assert.equal(ipToBigInt('2001:db8::1'), (0x20010db8n << 96n) | 1n);
   assert.equal(ipToBigInt('2001:DB8:0:0:0:0:0:1'), ipToBigInt('2001:db8::1'));
   assert.equal(ipToBigInt('fe80::1%eth0'), ipToBigInt('fe80::1'));
-  for (const bad of ['', '256.1.1.1', '1.2.3', '1.2.3.4.5', '1::2::3', '12345::', 'g::1', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7', 'localhost', ':::']) assert.equal(ipToBigInt(bad), undefined, bad);
+  for (const bad of [
+    '',
+    '256.1.1.1',
+    '1.2.3',
+    '1.2.3.4.5',
+    '1::2::3',
+    '12345::',
+    'g::1',
+    '1:2:3:4:5:6:7:8:9',
+    '1:2:3:4:5:6:7',
+    'localhost',
+    ':::',
+  ])
+    assert.equal(ipToBigInt(bad), undefined, bad);
 });
 
 test('ipInCidr', () => {
@@ -166,11 +207,22 @@ test('ipInCidr', () => {
   assert.equal(ipInCidr('2001:db9::5', '2001:db8::/32'), false);
   assert.equal(ipInCidr('fe80::1%eth0', 'fe80::/10'), true);
   assert.equal(ipInCidr('1.2.3.4', '::/0'), true);
-  for (const bad of ['10.0.0.0/33', '10.0.0.0/-1', '10.0.0.0/8x', '10.0.0.0/', '::/129', 'nonsense/8', '10.0.0.0/8/8']) assert.equal(ipInCidr('10.0.0.1', bad), false, bad);
+  for (const bad of [
+    '10.0.0.0/33',
+    '10.0.0.0/-1',
+    '10.0.0.0/8x',
+    '10.0.0.0/',
+    '::/129',
+    'nonsense/8',
+    '10.0.0.0/8/8',
+  ])
+    assert.equal(ipInCidr('10.0.0.1', bad), false, bad);
   assert.equal(ipInCidr('junk', '0.0.0.0/0'), false);
 });
 
 test('isLoopback', () => {
-  for (const ip of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1']) assert.equal(isLoopback(ip), true, ip);
-  for (const ip of ['0.0.0.0', '::', '10.0.0.1', '128.0.0.1', '::2', 'fe80::1', 'junk']) assert.equal(isLoopback(ip), false, ip);
+  for (const ip of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1'])
+    assert.equal(isLoopback(ip), true, ip);
+  for (const ip of ['0.0.0.0', '::', '10.0.0.1', '128.0.0.1', '::2', 'fe80::1', 'junk'])
+    assert.equal(isLoopback(ip), false, ip);
 });

@@ -24,7 +24,19 @@ after(() => {
 const dbFile = (name: string) => path.join(dir, name);
 
 function osFact(machineId: string | null, hostname = 'plc-gw-1'): Fact {
-  return { key: 'os', name: 'os', args: {}, status: 'complete', rows: [{ id: 'debian', pretty_name: 'Debian 12', hostname, machine_id: machineId }], provenance: { collector: 'os', sources: ['/etc/os-release'], mode: 'offline', at: '2026-01-01T00:00:00Z' } };
+  return {
+    key: 'os',
+    name: 'os',
+    args: {},
+    status: 'complete',
+    rows: [{ id: 'debian', pretty_name: 'Debian 12', hostname, machine_id: machineId }],
+    provenance: {
+      collector: 'os',
+      sources: ['/etc/os-release'],
+      mode: 'offline',
+      at: '2026-01-01T00:00:00Z',
+    },
+  };
 }
 
 function scan(opts: { machineId?: string | null; root?: string; results?: number } = {}): ScanOutcome {
@@ -35,9 +47,26 @@ function scan(opts: { machineId?: string | null; root?: string; results?: number
     severity: 'high' as const,
     status: i % 2 === 0 ? ('pass' as const) : ('fail' as const),
     message: `message ${i}`,
-    evidence: [{ fact: 'file(path=/etc/shadow)', path: '/etc/shadow', line: i + 1, message: 'ümlaut ✓ evidence' }],
+    evidence: [
+      { fact: 'file(path=/etc/shadow)', path: '/etc/shadow', line: i + 1, message: 'ümlaut ✓ evidence' },
+    ],
   }));
-  const big: Fact = { key: 'lines(path=/etc/x)', name: 'lines', args: { path: '/etc/x' }, status: 'incomplete', reason: 'truncated', rows: Array.from({ length: 2000 }, (_, i) => ({ path: '/etc/x', line: i + 1, text: `line ${i} ${'x'.repeat(50)}`, list: ['a', 'b'], flag: i % 2 === 0, none: null })), provenance: { collector: 'lines', sources: ['/etc/x'], mode: 'offline', at: '2026-01-01T00:00:00Z' } };
+  const big: Fact = {
+    key: 'lines(path=/etc/x)',
+    name: 'lines',
+    args: { path: '/etc/x' },
+    status: 'incomplete',
+    reason: 'truncated',
+    rows: Array.from({ length: 2000 }, (_, i) => ({
+      path: '/etc/x',
+      line: i + 1,
+      text: `line ${i} ${'x'.repeat(50)}`,
+      list: ['a', 'b'],
+      flag: i % 2 === 0,
+      none: null,
+    })),
+    provenance: { collector: 'lines', sources: ['/etc/x'], mode: 'offline', at: '2026-01-01T00:00:00Z' },
+  };
   return {
     id: randomUUID(),
     startedAt: new Date().toISOString(),
@@ -85,7 +114,11 @@ test('saves a scan; rescans of the same machine-id attach to the same asset; fac
     const listed = await store.listScans(10);
     assert.equal(listed.length, 3);
     assert.ok(listed.every((r) => typeof r.score === 'number'));
-    const blob = await store.db.selectFrom('scans').select('facts').where('id', '=', s1.id).executeTakeFirstOrThrow();
+    const blob = await store.db
+      .selectFrom('scans')
+      .select('facts')
+      .where('id', '=', s1.id)
+      .executeTakeFirstOrThrow();
     assert.equal(blob.facts[0], 0x1f, 'facts are stored gzip-compressed');
     assert.equal(blob.facts[1], 0x8b);
   } finally {
@@ -116,7 +149,10 @@ test('a scan is written atomically: a failure leaves nothing behind', async () =
     const s = scan();
     await store.saveScan(s, '0.1.0');
     // Same scan id again: the scans insert fails; no extra asset/results rows remain.
-    await rejectsWith(store.saveScan({ ...s, facts: [osFact('11111111111111111111111111111111')] }, '0.1.0'), 'BW_DB_OPEN');
+    await rejectsWith(
+      store.saveScan({ ...s, facts: [osFact('11111111111111111111111111111111')] }, '0.1.0'),
+      'BW_DB_OPEN',
+    );
     assert.equal(await store.count('scans'), 1);
     assert.equal(await store.count('assets'), 1);
     assert.equal(await store.count('results'), 3);
@@ -130,7 +166,12 @@ test('two Store instances writing at once both succeed', async () => {
   const [a, b] = await Promise.all([Store.open(file), Store.open(file)]);
   try {
     const started = Date.now();
-    await Promise.all([a.saveScan(scan({ results: 500 }), '0.1.0'), b.saveScan(scan({ results: 500 }), '0.1.0'), a.saveScan(scan(), '0.1.0'), b.saveScan(scan(), '0.1.0')]);
+    await Promise.all([
+      a.saveScan(scan({ results: 500 }), '0.1.0'),
+      b.saveScan(scan({ results: 500 }), '0.1.0'),
+      a.saveScan(scan(), '0.1.0'),
+      b.saveScan(scan(), '0.1.0'),
+    ]);
     assert.ok(Date.now() - started < 8000, 'no busy-wait deadlock between the two connections');
     assert.equal(await a.count('scans'), 4);
     assert.equal(await b.count('assets'), 1);
@@ -146,16 +187,28 @@ const EXT = FROM_SOURCE ? 'ts' : 'js';
 const mod = (rel: string) => new URL(`${rel}.${EXT}`, import.meta.url).href;
 function child(code: string, args: string[] = []): ChildProcess {
   const cwd = path.dirname(fileURLToPath(import.meta.url));
-  return spawn(process.execPath, [...(FROM_SOURCE ? ['--import', import.meta.resolve('tsx')] : []), '--input-type=module', '-e', code, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(
+    process.execPath,
+    [
+      ...(FROM_SOURCE ? ['--import', import.meta.resolve('tsx')] : []),
+      '--input-type=module',
+      '-e',
+      code,
+      ...args,
+    ],
+    { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
 }
 function done(cp: ChildProcess): Promise<{ code: number | null; out: string; err: string }> {
   let out = '';
   let err = '';
   cp.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   cp.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve) => cp.on('close', (code) => {
-    resolve({ code, out, err });
-  }));
+  return new Promise((resolve) =>
+    cp.on('close', (code) => {
+      resolve({ code, out, err });
+    }),
+  );
 }
 
 test('two processes storing scans into a fresh database at once both succeed', async () => {
@@ -172,7 +225,11 @@ test('two processes storing scans into a fresh database at once both succeed', a
     await store.close();
     console.log('ok');
   `;
-  const runs = await Promise.all([done(child(code, [file])), done(child(code, [file])), done(child(code, [file]))]);
+  const runs = await Promise.all([
+    done(child(code, [file])),
+    done(child(code, [file])),
+    done(child(code, [file])),
+  ]);
   for (const r of runs) assert.equal(r.code, 0, r.err);
   const store = await Store.open(file);
   assert.equal(await store.count('scans'), 15);
@@ -193,7 +250,9 @@ test('a database from a newer Bulwark (unknown migration) is BW_DB_TOO_NEW and i
   const file = dbFile('newer.db');
   (await Store.open(file)).close();
   const raw = new Database(file);
-  raw.prepare('insert into kysely_migration (name, timestamp) values (?, ?)').run('9999_from_the_future', new Date().toISOString());
+  raw
+    .prepare('insert into kysely_migration (name, timestamp) values (?, ?)')
+    .run('9999_from_the_future', new Date().toISOString());
   raw.close();
   await rejectsWith(Store.open(file), 'BW_DB_TOO_NEW');
   const check = new Database(file);

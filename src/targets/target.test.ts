@@ -65,8 +65,14 @@ after(async () => {
 });
 
 test('mounted(): a missing root is BW_TARGET_NOT_FOUND, a file is BW_TARGET_NOT_DIR', async () => {
-  await assert.rejects(FsTarget.mounted(path.join(root, 'no', 'such')), (e: unknown) => e instanceof BulwarkError && e.code === 'BW_TARGET_NOT_FOUND' && e.hint.length > 0);
-  await assert.rejects(FsTarget.mounted(path.join(root, 'etc', 'passwd')), (e: unknown) => e instanceof BulwarkError && e.code === 'BW_TARGET_NOT_DIR');
+  await assert.rejects(
+    FsTarget.mounted(path.join(root, 'no', 'such')),
+    (e: unknown) => e instanceof BulwarkError && e.code === 'BW_TARGET_NOT_FOUND' && e.hint.length > 0,
+  );
+  await assert.rejects(
+    FsTarget.mounted(path.join(root, 'etc', 'passwd')),
+    (e: unknown) => e instanceof BulwarkError && e.code === 'BW_TARGET_NOT_DIR',
+  );
   assert.equal(t.mode, 'offline');
   assert.equal(t.kind, 'root');
 });
@@ -104,7 +110,10 @@ test('symlink loops: readText returns an error value, stat throws BW_SYMLINK_LOO
     const r = await t.readText(p);
     assert.equal(r.status, 'error', p);
     assert.equal((r as Extract<ReadResult, { status: 'error' }>).code, 'BW_SYMLINK_LOOP', p);
-    await assert.rejects(t.stat(p, { follow: true }), (e: unknown) => e instanceof BulwarkError && e.code === 'BW_SYMLINK_LOOP');
+    await assert.rejects(
+      t.stat(p, { follow: true }),
+      (e: unknown) => e instanceof BulwarkError && e.code === 'BW_SYMLINK_LOOP',
+    );
     const b = await t.readBytes(p);
     assert.ok(!Buffer.isBuffer(b) && b.status === 'error');
   }
@@ -163,14 +172,26 @@ test('binary files are flagged, files over the cap are truncated and flagged', a
   assert.equal((exact as Extract<ReadResult, { status: 'ok' }>).truncated, false);
 });
 
-test('an unreadable file is an error value', { skip: process.getuid?.() === 0 ? 'running as root: mode 000 does not stop root from reading' : false }, async () => {
-  await put('/etc/secret', 'x\n', 0o000);
-  const r = await t.readText('/etc/secret');
-  assert.equal(r.status, 'error');
-});
+test(
+  'an unreadable file is an error value',
+  { skip: process.getuid?.() === 0 ? 'running as root: mode 000 does not stop root from reading' : false },
+  async () => {
+    await put('/etc/secret', 'x\n', 0o000);
+    const r = await t.readText('/etc/secret');
+    assert.equal(r.status, 'error');
+  },
+);
 
 test('offline refuses /proc, /sys, /run, /dev even when the image has them', async () => {
-  for (const p of ['/proc/self/environ', '/sys/kernel/x', '/run/x', '/dev/null-ish', '/proc', '//proc/./self/environ', '/etc/../proc/self/environ']) {
+  for (const p of [
+    '/proc/self/environ',
+    '/sys/kernel/x',
+    '/run/x',
+    '/dev/null-ish',
+    '/proc',
+    '//proc/./self/environ',
+    '/etc/../proc/self/environ',
+  ]) {
     const r = await t.readText(p);
     assert.equal(r.status, 'not_collected', p);
     assert.equal(await t.stat(p), null, p);
@@ -191,10 +212,20 @@ test('offline: a symlink into /proc is refused too (e.g. /etc/mtab -> ../proc/se
 });
 
 test('glob: *, ?, [...] and [!...] per component, sorted, hidden files only with a leading dot', async () => {
-  assert.deepEqual(await t.glob('/etc/ssh/sshd_config.d/*.conf'), ['/etc/ssh/sshd_config.d/10-a.conf', '/etc/ssh/sshd_config.d/20-b.conf', '/etc/ssh/sshd_config.d/3.conf']);
+  assert.deepEqual(await t.glob('/etc/ssh/sshd_config.d/*.conf'), [
+    '/etc/ssh/sshd_config.d/10-a.conf',
+    '/etc/ssh/sshd_config.d/20-b.conf',
+    '/etc/ssh/sshd_config.d/3.conf',
+  ]);
   assert.deepEqual(await t.glob('/etc/ssh/sshd_config.d/?.conf'), ['/etc/ssh/sshd_config.d/3.conf']);
-  assert.deepEqual(await t.glob('/etc/ssh/sshd_config.d/[12]*'), ['/etc/ssh/sshd_config.d/10-a.conf', '/etc/ssh/sshd_config.d/20-b.conf']);
-  assert.deepEqual(await t.glob('/etc/ssh/sshd_config.d/[!1]*.conf'), ['/etc/ssh/sshd_config.d/20-b.conf', '/etc/ssh/sshd_config.d/3.conf']);
+  assert.deepEqual(await t.glob('/etc/ssh/sshd_config.d/[12]*'), [
+    '/etc/ssh/sshd_config.d/10-a.conf',
+    '/etc/ssh/sshd_config.d/20-b.conf',
+  ]);
+  assert.deepEqual(await t.glob('/etc/ssh/sshd_config.d/[!1]*.conf'), [
+    '/etc/ssh/sshd_config.d/20-b.conf',
+    '/etc/ssh/sshd_config.d/3.conf',
+  ]);
   assert.deepEqual(await t.glob('/etc/ssh/sshd_config.d/.*'), ['/etc/ssh/sshd_config.d/.hidden.conf']);
   assert.deepEqual(await t.glob('/etc/s*/sshd_config.d/2*'), ['/etc/ssh/sshd_config.d/20-b.conf']);
   assert.deepEqual(await t.glob('/etc/nothing/*'), []);
@@ -214,7 +245,10 @@ test('glob does not throw on a symlink loop among its matches', async () => {
 
 test('readdir: sorted entries with types', async () => {
   const ents = await t.readdir('/etc/ssh/sshd_config.d');
-  assert.deepEqual(ents?.map((e) => e.name), ['.hidden.conf', '10-a.conf', '20-b.conf', '3.conf', 'notes.txt']);
+  assert.deepEqual(
+    ents?.map((e) => e.name),
+    ['.hidden.conf', '10-a.conf', '20-b.conf', '3.conf', 'notes.txt'],
+  );
   assert.ok(ents?.every((e) => e.type === 'file'));
   assert.equal(await t.readdir('/etc/passwd'), null);
 });
@@ -239,7 +273,10 @@ test('live target: basic reads of the running host', async () => {
     const loop = await live.readText(path.join(tmp, 'loop'));
     assert.equal(loop.status, 'error');
     assert.equal((loop as Extract<ReadResult, { status: 'error' }>).code, 'BW_SYMLINK_LOOP');
-    assert.deepEqual(await live.glob(path.join(tmp, '*')), ['f', 'l', 'loop'].map((n) => path.join(tmp, n)));
+    assert.deepEqual(
+      await live.glob(path.join(tmp, '*')),
+      ['f', 'l', 'loop'].map((n) => path.join(tmp, n)),
+    );
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });
   }
