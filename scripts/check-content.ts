@@ -9,6 +9,7 @@ import { contentDir, loadBuiltinContent } from '../src/content/load.js';
 import { generateDocs } from '../src/content/docs.js';
 import { resolveProfile } from '../src/engine/profile.js';
 import { formatIssue } from '../src/core/errors.js';
+import { parseDocument } from 'yaml';
 
 const problems: string[] = [];
 const { catalogue, files, issues } = loadBuiltinContent();
@@ -20,7 +21,13 @@ for (const r of catalogue.rules.values()) {
   if (r.applies_if && !(r.fixtures.not_applicable ?? []).length) problems.push(`${f}: has applies_if but no not_applicable fixture`);
   const refs = Object.entries(r.references).filter(([k, v]) => k !== 'cac' && v !== undefined && (typeof v === 'string' || (Array.isArray(v) ? v.length > 0 : Object.keys(v).length > 0)));
   if (!r.experimental && refs.length === 0) problems.push(`${f}: no framework reference (cis, stig, nist_800_53, iec62443…); experimental rules are exempt`);
-  if (r.fix.impact !== 'manual' && !r.fix.shell && !r.fix.ansible) problems.push(`${f}: fix with impact ${r.fix.impact} needs a shell or ansible fix`);
+  if (r.fix.impact !== 'manual' && (!r.fix.shell || !r.fix.ansible)) problems.push(`${f}: a fix with impact ${r.fix.impact} needs both a shell and an ansible fix (or impact manual)`);
+  if (r.fix.ansible) {
+    const doc = parseDocument(r.fix.ansible);
+    const task = doc.toJS() as unknown;
+    if (doc.errors.length || !Array.isArray(task) || task.length === 0 || typeof (task[0] as { name?: unknown }).name !== 'string')
+      problems.push(`${f}: fix.ansible must be a YAML list of tasks, each with a name`);
+  }
 }
 for (const p of catalogue.profiles.keys()) {
   try {
