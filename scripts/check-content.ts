@@ -10,6 +10,7 @@ import { generateDocs } from '../src/content/docs.js';
 import { resolveProfile } from '../src/engine/profile.js';
 import { formatIssue } from '../src/core/errors.js';
 import { parseDocument } from 'yaml';
+import { spawnSync } from 'node:child_process';
 
 const problems: string[] = [];
 const { catalogue, files, issues } = loadBuiltinContent();
@@ -22,6 +23,11 @@ for (const r of catalogue.rules.values()) {
   const refs = Object.entries(r.references).filter(([k, v]) => k !== 'cac' && v !== undefined && (typeof v === 'string' || (Array.isArray(v) ? v.length > 0 : Object.keys(v).length > 0)));
   if (!r.experimental && refs.length === 0) problems.push(`${f}: no framework reference (cis, stig, nist_800_53, iec62443…); experimental rules are exempt`);
   if (r.fix.impact !== 'manual' && (!r.fix.shell || !r.fix.ansible)) problems.push(`${f}: a fix with impact ${r.fix.impact} needs both a shell and an ansible fix (or impact manual)`);
+  if (r.fix.shell) {
+    // Syntax only (`sh -n` never runs the script); the text comes from our own content files.
+    const res = spawnSync('sh', ['-n'], { input: r.fix.shell, encoding: 'utf8' });
+    if (res.status !== 0) problems.push(`${f}: fix.shell is not valid sh: ${(res.stderr || '').trim().split('\n')[0] ?? ''}`);
+  }
   if (r.fix.ansible) {
     const doc = parseDocument(r.fix.ansible);
     const task = doc.toJS() as unknown;
