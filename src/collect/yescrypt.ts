@@ -17,7 +17,7 @@
 import { createHash, createHmac, pbkdf2Sync, timingSafeEqual } from 'node:crypto';
 import { endianness } from 'node:os';
 
-/** Largest working set we allocate for one verification (128·r·N bytes, plus 12 KiB per lane). */
+/** Largest V (128·r·N bytes) we allocate for one verification; Debian's default ($y$j9T$) needs 16 MiB. */
 export const MAX_YESCRYPT_MEMORY = 256 * 1024 * 1024;
 
 const ITOA64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -175,19 +175,14 @@ export function parseYescrypt(hash: string): YescryptParams | undefined {
   return { flags, N: 2 ** nl[0], r: rr[0], p, t, salt, setting: hash.slice(0, last) };
 }
 
-/** Bytes of working memory for one kdf call (header, S-boxes, X, Y, V), or Infinity when absurd. */
-function memoryBytes(N: number, r: number, p: number): number {
-  return 64 + 16 * p + 12288 * p + 256 * r + 64 + 128 * r * N;
-}
-
-/** Parameters we can compute, within the memory cap. */
+/** Parameters we can compute, within the memory cap (V is 128·r·N bytes) and sane time bounds. */
 function computable(P: YescryptParams): boolean {
   const { flags, N, r, p, t } = P;
   if (flags !== 0 && flags !== WORM && flags !== (RW | RW_DEFAULT_FLAVOR)) return false;
   if (flags === 0 && t !== 0) return false;
-  if (N < 2 || r < 1 || p < 1 || t > 64 || r * p >= 2 ** 30) return false;
+  if (N < 2 || r < 1 || p < 1 || p > 64 || t > 8) return false;
   if (flags & RW && N / p <= 1) return false;
-  return memoryBytes(N, r, p) + 128 * r * p <= MAX_YESCRYPT_MEMORY;
+  return 128 * r * N <= MAX_YESCRYPT_MEMORY && 128 * r * p <= MAX_YESCRYPT_MEMORY;
 }
 
 // ---------------------------------------------------------------------------------------------
