@@ -26,7 +26,8 @@ interface Evr {
   release: string;
 }
 
-function splitDebian(v: string): Evr {
+/** Splits `[epoch:]version[-release]` (the same shape for dpkg and rpm). */
+function splitEvr(v: string): Evr {
   let rest = v.trim();
   let epoch = 0;
   const colon = rest.indexOf(':');
@@ -74,8 +75,8 @@ function dpkgPart(a: string, b: string): number {
 }
 
 export function compareDebianVersions(a: string, b: string): number {
-  const x = splitDebian(a);
-  const y = splitDebian(b);
+  const x = splitEvr(a);
+  const y = splitEvr(b);
   if (x.epoch !== y.epoch) return x.epoch - y.epoch;
   return Math.sign(dpkgPart(x.version, y.version) || dpkgPart(x.release, y.release));
 }
@@ -130,22 +131,9 @@ function rpmvercmp(a: string, b: string): number {
   return i >= a.length ? -1 : 1;
 }
 
-function splitRpm(v: string): Evr {
-  let rest = v.trim();
-  let epoch = 0;
-  const colon = rest.indexOf(':');
-  if (colon >= 0) {
-    epoch = parseInt(rest.slice(0, colon), 10) || 0;
-    rest = rest.slice(colon + 1);
-  }
-  const dash = rest.lastIndexOf('-');
-  if (dash >= 0) return { epoch, version: rest.slice(0, dash), release: rest.slice(dash + 1) };
-  return { epoch, version: rest, release: '' };
-}
-
 export function compareRpmVersions(a: string, b: string): number {
-  const x = splitRpm(a);
-  const y = splitRpm(b);
+  const x = splitEvr(a);
+  const y = splitEvr(b);
   if (x.epoch !== y.epoch) return x.epoch > y.epoch ? 1 : -1;
   const v = rpmvercmp(x.version, y.version);
   if (v !== 0) return v;
