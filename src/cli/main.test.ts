@@ -50,21 +50,28 @@ function bulwark(...args: string[]): Promise<Run> {
 const show = (r: Run) =>
   `exit ${r.code}\n--- stdout\n${r.stdout.slice(0, 3000)}\n--- stderr\n${r.stderr.slice(0, 3000)}`;
 
+/**
+ * A small Debian root. Owners are named from the image's own /etc/passwd and /etc/group, so when the
+ * tests do not run as root the image simply calls the current uid "root" and gid "shadow".
+ */
 function makeRoot(name: string, shadowMode: number): string {
   const root = path.join(tmp, name);
-  const w = (p: string, text: string, mode = 0o644, gid = 0) => {
+  const asRoot = process.getuid?.() === 0;
+  const uid = asRoot ? 0 : process.getuid!();
+  const shadowGid = asRoot ? 42 : process.getgid!();
+  const w = (p: string, text: string, mode = 0o644, gid?: number) => {
     const host = path.join(root, p);
     fs.mkdirSync(path.dirname(host), { recursive: true });
     fs.writeFileSync(host, text);
     fs.chmodSync(host, mode);
-    fs.chownSync(host, 0, gid);
+    if (asRoot) fs.chownSync(host, 0, gid ?? 0);
   };
   w('/etc/os-release', 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n');
   w('/etc/hostname', `${name}\n`);
   w('/etc/machine-id', 'uninitialized\n');
-  w('/etc/passwd', 'root:x:0:0:root:/root:/bin/bash\n');
-  w('/etc/group', 'root:x:0:\nshadow:x:42:\n');
-  w('/etc/shadow', 'root:*:19000:0:99999:7:::\n', shadowMode, 42);
+  w('/etc/passwd', `root:x:${uid}:0:root:/root:/bin/bash\n`);
+  w('/etc/group', asRoot ? 'root:x:0:\nshadow:x:42:\n' : `shadow:x:${shadowGid}:\n`);
+  w('/etc/shadow', 'root:*:19000:0:99999:7:::\n', shadowMode, shadowGid);
   return root;
 }
 function readReport(file: string): Report {
