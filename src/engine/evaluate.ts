@@ -44,6 +44,7 @@ export function evaluateRule(sel: RuleSelection, facts: ReadonlyMap<string, Fact
     if (a.status === 'fail' || a.status === 'not_applicable') return { ...base, status: 'not_applicable', message: `not applicable: ${a.message}`, evidence: a.evidence };
     if (a.status === 'error') return { ...base, status: 'error', message: `applicability could not be decided: ${a.message}`, evidence: a.evidence };
     if (a.status === 'not_checked') return { ...base, status: 'not_checked', message: `applicability could not be decided: ${a.message}`, evidence: a.evidence };
+    if (a.status === 'skip') return { ...base, status: 'not_checked', message: 'whether this rule applies can only be decided on a running system', evidence: a.evidence };
   }
   const v = evaluateCheck(rule.check, env);
   if (rule.informational && (v.status === 'pass' || v.status === 'fail')) return { ...base, status: 'informational', message: v.message, evidence: v.evidence };
