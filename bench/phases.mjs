@@ -74,7 +74,13 @@ const catalogueMs = performance.now() - t;
 t = performance.now();
 const selections = resolveProfile(catalogue, values.profile);
 const { factKey } = await import(dist('core/types.js'));
-const requested = requiredFacts(selections.map((s) => s.rule));
+// requiredFacts took rules, and later selections (rule + parameters): accept both.
+let requested;
+try {
+  requested = requiredFacts(selections.map((s) => s.rule));
+} catch {
+  requested = requiredFacts(selections);
+}
 // A scan collects each distinct fact (name + arguments) once.
 const requests = [...new Map(requested.map((r) => [factKey(r), r])).values()];
 const profileMs = performance.now() - t;

@@ -36,6 +36,9 @@ Runs Bulwark and a peer side by side on the same input and prints the ratio.
   --root <dir>         use this mounted root instead of building bench/out/root
   --files <n>          size of the synthetic root to build (default 100000)
   --rebuild-root       rebuild bench/out/root even if it exists
+  --keep-root          keep bench/out/root afterwards (by default it is removed after the root part, so
+                       that a live scan of this host does not walk its 100,000 files; the live part
+                       runs first for the same reason)
   --no-poll            do not poll /proc for the process-tree peak RSS
   --snapshot           run Bulwark from a copy of bin/, dist/ and content/ in bench/out/snapshot, so that
                        edits to the working tree during the run do not change what is measured (the copy's
@@ -65,6 +68,7 @@ try {
       root: { type: 'string' },
       files: { type: 'string', default: '100000' },
       'rebuild-root': { type: 'boolean', default: false },
+      'keep-root': { type: 'boolean', default: false },
       'no-poll': { type: 'boolean', default: false },
       snapshot: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -297,6 +301,15 @@ async function runBulwark(label, args, n) {
     facts: info?.facts ?? null,
     factStatus: info?.factStatus ?? null,
     resultCounts: info?.counts ?? null,
+    // Facts that did not come back complete for a reason other than absence: a bound hit, an error.
+    partialFacts: (info?.facts_ ?? [])
+      .filter((f) => f.status === 'incomplete' || f.status === 'error')
+      .map((f) => ({
+        key: f.key,
+        status: f.status,
+        rows: Array.isArray(f.rows) ? f.rows.length : f.rows,
+        reason: f.reason ?? null,
+      })),
     _facts: info?.facts_ ?? [],
   };
 }
@@ -348,10 +361,13 @@ async function benchLive() {
     tests: lynisRuns[0]?.tests ?? null,
   };
   const ratio = lynis.medianMs / bulwark.medianMs;
+  const worstRatio = lynis.medianMs / bulwark.maxMs;
   return {
     bulwark: strip(bulwark),
     lynis,
     ratio,
+    worstRatio,
+    loadAfter: os.loadavg().map((x) => Number(x.toFixed(2))),
     targets: {
       ratio: { want: `>= ${TARGET_RATIO}x`, got: Number(ratio.toFixed(1)), met: ratio >= TARGET_RATIO },
       rss: {
@@ -411,7 +427,7 @@ function printLive(r) {
     `Bulwark's own scan time (report scan.duration_ms, without Node start-up and module loading): ${secs(b.medianScanMs)} median (${pct(b.medianScanMs, b.medianMs)} of wall)`,
   );
   say(
-    `ratio lynis/bulwark (median wall): ${ratioText(r.ratio)}   target ≥${TARGET_RATIO}×: ${r.targets.ratio.met ? 'MET' : 'NOT MET'}`,
+    `ratio lynis/bulwark (median wall): ${ratioText(r.ratio)}   target ≥${TARGET_RATIO}×: ${r.targets.ratio.met ? 'MET' : 'NOT MET'}   (against Bulwark's slowest run: ${ratioText(r.worstRatio)})`,
   );
   say(`Bulwark peak RSS: ${mb(b.peakRssBytes)}   target <150 MB: ${r.targets.rss.met ? 'MET' : 'NOT MET'}`);
   if (b.factStatus)
@@ -420,6 +436,8 @@ function printLive(r) {
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}`,
     );
+  for (const f of b.partialFacts)
+    say(`  ${f.status}: ${f.key}, ${f.rows} rows${f.reason ? ` (${f.reason})` : ''}`);
 }
 
 // ---------------------------------------------------------------- root
@@ -621,6 +639,10 @@ say(
   `versions: bulwark ${m.bulwark}, node ${m.node}${m.lynis ? `, lynis ${m.lynis}` : ''}${m.find ? `, ${m.find}` : ''}; peak RSS from ${TIME ? 'GNU time (kernel maxrss)' : '/proc polling'}`,
 );
 const results = { machine: m, runs: RUNS };
+if (parts.has('live') && fs.existsSync(path.join(HERE, 'out', 'root')))
+  note(
+    'bench/out/root exists: the live scan walks the whole host, so its files are counted in the live figures; remove it (rm -rf bench/out/root) for a clean live measurement',
+  );
 if (parts.has('live')) {
   say();
   results.live = await benchLive();
@@ -630,7 +652,15 @@ if (parts.has('root')) {
   say();
   results.root = await benchRoot();
   printRoot(results.root);
+  // The synthetic root sits on this host's filesystem: left there, a later live scan (whose
+  // special_files walk covers the whole host) would walk its 100,000 files too.
+  if (!values.root && !values['keep-root']) {
+    fs.rmSync(path.join(HERE, 'out', 'root'), { recursive: true, force: true });
+    fs.rmSync(path.join(HERE, 'out', 'root.manifest.json'), { force: true });
+    note('removed bench/out/root (pass --keep-root to keep it)');
+  }
 }
+if (values.snapshot) fs.rmSync(path.join(HERE, 'out', 'snapshot'), { recursive: true, force: true });
 if (values.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
 if (values.markdown) {
   fs.writeFileSync(values.markdown, markdown(results));
@@ -645,7 +675,10 @@ function markdown(res) {
   };
   const L = [];
   L.push(
-    `Measured ${m.date.slice(0, 16).replace('T', ' ')} UTC on \`${m.host}\`: ${m.cores} cores (${m.cpu}), ${(m.memoryBytes / 1073741824).toFixed(1)} GiB RAM, ${m.os}, kernel ${m.kernel}; load average at the start ${m.loadavg.join(' / ')}.`,
+    `Measured ${m.date.slice(0, 16).replace('T', ' ')} UTC on \`${m.host}\`: ${m.cores} cores (${m.cpu}), ${(m.memoryBytes / 1073741824).toFixed(1)} GiB RAM, ${m.os}, kernel ${m.kernel}; load average (1/5/15 min) at the start ${m.loadavg.join(' / ')}, at the end ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' / ')}.`,
   );
   L.push(
     `Versions: Bulwark ${m.bulwark}; Node ${m.node}${m.lynis ? `; lynis ${m.lynis}` : ''}${m.find ? `; ${m.find}` : ''}. Peak RSS from ${m.gnuTime ? "GNU time (the kernel's maxrss of the largest process)" : 'polling /proc'}; compiled catalogue current: ${m.compiledCatalogueCurrent}.`,
@@ -667,7 +700,7 @@ function markdown(res) {
     );
     L.push('');
     L.push(
-      `- **Ratio lynis / Bulwark (median wall time): ${ratioText(res.live.ratio)}** — target ≥ ${TARGET_RATIO}×: **${res.live.targets.ratio.met ? 'met' : 'not met'}**.`,
+      `- **Ratio lynis / Bulwark (median wall time): ${ratioText(res.live.ratio)}** — target ≥ ${TARGET_RATIO}×: **${res.live.targets.ratio.met ? 'met' : 'not met'}** (against Bulwark's slowest run: ${ratioText(res.live.worstRatio)}).`,
     );
     L.push(
       `- **Bulwark peak RSS: ${mb(b.peakRssBytes)}** — target < 150 MB: **${res.live.targets.rss.met ? 'met' : 'not met'}**.`,
@@ -681,6 +714,8 @@ function markdown(res) {
           .map(([k, v]) => `${k} ${v}`)
           .join(', ')}.`,
       );
+    for (const f of b.partialFacts)
+      L.push(`- Fact \`${f.key}\` ${f.status}, ${f.rows} rows${f.reason ? `: ${f.reason}` : ''}.`);
     L.push('');
   }
   if (res.root) {
