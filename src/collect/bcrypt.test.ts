@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { MAX_BCRYPT_COST, verifyBcrypt } from './bcrypt.js';
+import { MAX_BCRYPT_COST, bcryptSupported, verifyBcrypt } from './bcrypt.js';
 
 // Generated on Debian 12 (libxcrypt 4.4.33): `mkpasswd -m bcrypt -R n` for $2b$, Python's crypt.crypt
 // (the same libxcrypt) for $2a$ and $2y$; "U*U" with the C… salt is crypt_blowfish's own test vector.
@@ -46,6 +46,8 @@ test('unsupported variants and costs are refused, damaged hashes never match', (
   assert.equal(verifyBcrypt('x', `$2b$${MAX_BCRYPT_COST + 1}$abcdefghijklmnopqrstuu7fBvhrteno3q3HcIu7ORNzGrSPOJXt6`), 'unsupported');
   assert.equal(verifyBcrypt('x', '$2b$05$abc'), 'unsupported');
   assert.equal(verifyBcrypt('x', '$6$salt$abc'), 'unsupported');
+  assert.equal(bcryptSupported('$2y$04$abcdefghijklmnopqrstuufAkr.oEPMKRzIoj4GvblEuuKtPZm.pq'), true);
+  assert.equal(bcryptSupported('$2x$05$abcdefghijklmnopqrstuu7fBvhrteno3q3HcIu7ORNzGrSPOJXt6'), false);
   const [pw, hash] = VECTORS[2]!;
   assert.equal(verifyBcrypt(pw, hash.slice(0, -1)), false);
   assert.equal(verifyBcrypt(pw, hash + '.'), false);

@@ -17,15 +17,26 @@ export const MAX_BCRYPT_COST = 14;
 
 const SETTING = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{22}/;
 
+/** The setting (`$2b$10$` + 22 salt characters) when this build verifies `hash`, else undefined. */
+function setting(hash: string): string | undefined {
+  const m = SETTING.exec(hash);
+  if (!m) return undefined;
+  const cost = Number(m[1]);
+  return cost >= 4 && cost <= MAX_BCRYPT_COST ? m[0] : undefined;
+}
+
+/** Can this build verify `hash` ($2a$/$2b$/$2y$ with a cost from 4 to MAX_BCRYPT_COST)? Cheap. */
+export function bcryptSupported(hash: string): boolean {
+  return setting(hash) !== undefined;
+}
+
 /** Does `password` verify against the bcrypt crypt string `hash`? */
 export function verifyBcrypt(password: string, hash: string): boolean | 'unsupported' {
-  const m = SETTING.exec(hash);
-  if (!m) return 'unsupported';
-  const cost = Number(m[1]);
-  if (cost < 4 || cost > MAX_BCRYPT_COST) return 'unsupported';
+  const s = setting(hash);
+  if (s === undefined) return 'unsupported';
   let got: string;
   try {
-    got = hashSync(password, m[0]);
+    got = hashSync(password, s);
   } catch {
     return 'unsupported';
   }

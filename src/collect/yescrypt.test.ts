@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { scryptSync } from 'node:crypto';
-import { parseYescrypt, verifyYescrypt, yescryptCrypt, yescryptRaw } from './yescrypt.js';
+import { parseYescrypt, verifyYescrypt, yescryptCrypt, yescryptRaw, yescryptSupported } from './yescrypt.js';
 
 // Generated on Debian 12 (libxcrypt 4.4.33): `mkpasswd -m yescrypt -R 1..7` for the default-flavour
 // hashes, Python's crypt.crypt (the same libxcrypt) for p=2, t>0, an empty salt, classic scrypt ($y$.),
@@ -66,7 +66,7 @@ test('the WebAssembly and the JavaScript pwxform agree', () => {
 });
 
 test('unsupported settings are refused, not guessed', () => {
-  const tail = '$abcdefghijklmnopqrstuv$0123456789012345678901234567890123456789012';
+  const tail = '$5SAP4Mv48LKvrQAHz9FxE/$0123456789012345678901234567890123456789012'; // a valid salt
   assert.equal(verifyYescrypt('x', '$y$j9T4.' + tail), 'unsupported'); // g (hash upgrade)
   assert.equal(verifyYescrypt('x', '$y$j9T8.' + tail), 'unsupported'); // ROM
   assert.equal(verifyYescrypt('x', '$y$k9T' + tail), 'unsupported'); // non-standard pwxform flavour
@@ -78,6 +78,9 @@ test('unsupported settings are refused, not guessed', () => {
   assert.equal(verifyYescrypt('x', '$y$'), 'unsupported');
   assert.equal(verifyYescrypt('x', '$6$salt$abc'), 'unsupported');
   assert.equal(verifyYescrypt('x', ''), 'unsupported');
+  assert.equal(yescryptSupported('$y$jFT' + tail), false);
+  assert.equal(yescryptSupported('$y$jDT' + tail), true);
+  assert.equal(yescryptSupported(VECTORS[0]![1]), true);
 });
 
 test('a damaged hash never matches', () => {

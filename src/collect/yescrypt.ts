@@ -643,8 +643,11 @@ function wasmModule(): object | null {
   return pwxModule;
 }
 
-/** Instances up to this size are kept and reused across verifications (no allocation, no GC churn). */
-const KEEP_BYTES = 32 * 1024 * 1024;
+/**
+ * A memory up to this size (enough for $y$jAT$, 32 MiB of V) is kept and reused across verifications:
+ * no allocation, page faults or GC churn per candidate password. Larger costs allocate per call.
+ */
+const KEEP_BYTES = 33 * 1024 * 1024;
 let kept: { memory: WasmMemory; fns: SmixFns } | undefined;
 
 function wasmInstance(mod: object, api: WasmApi, bytes: number): { memory: WasmMemory; fns: SmixFns } {
@@ -828,6 +831,12 @@ export function yescryptRaw(password: Buffer, P: Pick<YescryptParams, 'flags' | 
     pw = kdfBody(pw, P.salt, flags | PREHASH, Math.floor(N / 64), r, p, 0, engine);
   }
   return kdfBody(pw, P.salt, flags, N, r, p, t, engine);
+}
+
+/** Can this build verify `hash` (a `$y$`/`$7$` setting it implements, within the cost caps)? Cheap. */
+export function yescryptSupported(hash: string): boolean {
+  const P = parseYescrypt(hash);
+  return P !== undefined && computable(P) && endianness() === 'LE';
 }
 
 /** The full crypt string for `password` with the setting of `hash`, or undefined when not computable. */
