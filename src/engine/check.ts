@@ -32,7 +32,7 @@ export function leafArgs(leaf: LeafCheck, params: Readonly<Record<string, unknow
     if (typeof v === 'string') out[k] = v;
     else {
       const p = params[v.param];
-      out[k] = Array.isArray(p) ? p.map(String).join(',') : String(p ?? '');
+      out[k] = Array.isArray(p) ? p.map(String).join(',') : typeof p === 'string' || typeof p === 'number' || typeof p === 'boolean' ? String(p) : '';
     }
   }
   return out;
