@@ -65,7 +65,7 @@ test('users, groups and shadow join and count, and never carry a hash', async ()
 test('default_credentials is incomplete (never a silent pass) for schemes it cannot verify', async () => {
   const dir = await root({
     '/etc/passwd': 'root:x:0:0:root:/root:/bin/bash\n',
-    '/etc/shadow': 'root:$2b$05$sMMT7Tro7rSUoKomSSvoEOupYEaAEJ5fmO9QkpuCe0ubauTJLWIS2:20000:0:99999:7:::\npi:$y$j7T$zK1YFKe6/WznHIZI9kiyF0$sKgBIi/g5Ai/XM435rhtXd2qUQKfIFeTEkvtskOwHo9:20000:0:99999:7:::\n',
+    '/etc/shadow': 'root:abJnggxhB/yWI:20000:0:99999:7:::\npi:$y$j7T$zK1YFKe6/WznHIZI9kiyF0$sKgBIi/g5Ai/XM435rhtXd2qUQKfIFeTEkvtskOwHo9:20000:0:99999:7:::\n',
   });
   try {
     const f = await collect(dir, 'default_credentials');

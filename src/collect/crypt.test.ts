@@ -31,7 +31,10 @@ test('known vectors reproduce exactly', () => {
 test('unsupported schemes and absurd costs are refused, not guessed', () => {
   assert.equal(verifyPassword('raspberry', '$y$jFT$jb5j3.tBNBZJWm0QzeHA30$G/kq6klfg05GTABDDGl9ROTOaYGSxaZW0jit7p3mzv1'), 'unsupported');
   assert.equal(verifyPassword('raspberry', '$gy$j9T$abc$def'), 'unsupported');
-  assert.equal(verifyPassword('root', '$2b$05$abcdefghijklmnopqrstuuJ/uqQnGWb.PIEKF.YYD7e.M1.rwki5y'), 'unsupported');
+  assert.equal(verifyPassword('root', '$2x$05$abcdefghijklmnopqrstuuJ/uqQnGWb.PIEKF.YYD7e.M1.rwki5y'), 'unsupported');
+  assert.equal(verifyPassword('root', '$2b$05$abcdefghijklmnopqrstuuJ/uqQnGWb.PIEKF.YYD7e.M1.rwki5y'), 'match');
+  assert.equal(verifyPassword('toor', '$2b$05$abcdefghijklmnopqrstuuJ/uqQnGWb.PIEKF.YYD7e.M1.rwki5y'), 'no_match');
+  assert.equal(verifyPassword('root', '$2y$04$abcdefghijklmnopqrstuufAkr.oEPMKRzIoj4GvblEuuKtPZm.pq'), 'match');
   assert.equal(verifyPassword('toor', 'abhKo2urtNdfg'), 'unsupported');
   assert.equal(supported('$6$rounds=999999999$salt$x'), false);
   assert.equal(verifyPassword('x', 'garbage'), 'unsupported');

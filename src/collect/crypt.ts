@@ -1,11 +1,12 @@
 /**
  * Offline verification of crypt(3) password hashes with node:crypto: SHA-512-crypt ($6$) and
- * SHA-256-crypt ($5$) after Ulrich Drepper's specification, MD5-crypt ($1$) and yescrypt ($y$,
- * default flavour; see crypt-yescrypt.ts). Other schemes (bcrypt, DES, gost-yescrypt, …) answer
- * `unsupported`. Nothing here logs or stores a password or hash.
+ * SHA-256-crypt ($5$) after Ulrich Drepper's specification and MD5-crypt ($1$); yescrypt ($y$, and
+ * scrypt $7$) in yescrypt.ts and bcrypt ($2a$/$2b$/$2y$) in bcrypt.ts. Other schemes (DES,
+ * gost-yescrypt, $2x$, …) answer `unsupported`. Nothing here logs or stores a password or hash.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { yescryptCrypt, yescryptSupported } from './crypt-yescrypt.js';
+import { bcryptSupported, verifyBcrypt } from './bcrypt.js';
+import { verifyYescrypt, yescryptSupported } from './yescrypt.js';
 
 const B64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -124,7 +125,8 @@ export type VerifyResult = 'match' | 'no_match' | 'unsupported';
 /** Can this build verify the hash (scheme known and cost within bounds)? */
 export function supported(hash: string): boolean {
   if (/^\$1\$/.test(hash)) return true;
-  if (hash.startsWith('$y$')) return yescryptSupported(hash);
+  if (/^\$[y7]\$/.test(hash)) return yescryptSupported(hash);
+  if (/^\$2[abxy]?\$/.test(hash)) return bcryptSupported(hash);
   const p = /^\$[56]\$/.test(hash) ? parseSha(hash) : undefined;
   return p !== undefined && p.rounds <= MAX_SHA_ROUNDS;
 }
@@ -132,7 +134,11 @@ export function supported(hash: string): boolean {
 /** Does `password` verify against the crypt string `hash`? Constant-time comparison of the results. */
 export function verifyPassword(password: string, hash: string): VerifyResult {
   if (!supported(hash)) return 'unsupported';
-  const got = hash.startsWith('$1$') ? md5Crypt(password, hash) : hash.startsWith('$y$') ? yescryptCrypt(password, hash) : shaCrypt(password, hash);
+  if (/^\$([y7]|2[abxy]?)\$/.test(hash)) {
+    const v = hash.startsWith('$2') ? verifyBcrypt(password, hash) : verifyYescrypt(password, hash);
+    return v === 'unsupported' ? 'unsupported' : v ? 'match' : 'no_match';
+  }
+  const got = hash.startsWith('$1$') ? md5Crypt(password, hash) : shaCrypt(password, hash);
   if (got === undefined) return 'unsupported';
   const a = Buffer.from(got);
   const b = Buffer.from(hash);
