@@ -12,6 +12,7 @@ import {
   gnuFind,
   parseMounts,
   parseScope,
+  planScope,
   planWalk,
   walkSpecial,
   type WalkOptions,
@@ -40,6 +41,23 @@ test('planWalk skips pseudo and network filesystems, keeps tmpfs, walks /dev/shm
   assert.deepEqual(roots, ['/', '/dev/shm']);
   const { local } = parseMounts(MOUNTS);
   assert.deepEqual(local, ['/', '/dev/shm', '/run', '/tmp', '/var/lib/docker/overlay2/x/merged']);
+});
+
+test('live plan: scope system starts at the OS tree and its mounts, each walked once', async () => {
+  const ctx = makeContext(FsTarget.live());
+  const sys = await planScope(ctx, 'system', MOUNTS);
+  assert.ok(sys.starts.includes('/usr') && sys.starts.includes('/etc'));
+  assert.ok(!sys.starts.includes('/home') && !sys.starts.includes('/root') && !sys.starts.includes('/'));
+  assert.ok(sys.starts.includes('/var/lib/docker/overlay2/x/merged')); // a local mount inside /var
+  assert.ok(sys.prune.includes('/var/lib/docker/overlay2/x/merged')); // ... not walked twice
+  assert.equal(sys.xdev, true);
+  const all = await planScope(ctx, 'all', MOUNTS);
+  assert.deepEqual(all.starts, ['/', '/dev/shm', '/run', '/tmp', '/var/lib/docker/overlay2/x/merged']);
+  assert.deepEqual(all.prune, ['/dev/shm', '/run', '/tmp', '/var/lib/docker/overlay2/x/merged']);
+  assert.ok(all.noDescend.includes('/proc') && all.noDescend.includes('/mnt/nfs'));
+  const blind = await planScope(ctx, 'all', null);
+  assert.equal(blind.xdev, false);
+  assert.ok(blind.prune.includes('/proc') && blind.prune.includes('/dev'));
 });
 
 test('scope values', () => {
@@ -254,6 +272,27 @@ test('no passwd in the target: unowned and ungrouped are not judged, the fact is
     }
   } finally {
     await fs.rm(empty, { recursive: true, force: true });
+  }
+});
+
+test('a scope directory in a symlink loop: not walked, incomplete', async () => {
+  const loopy = await fs.mkdtemp(path.join(os.tmpdir(), 'bw-special-'));
+  try {
+    await fs.mkdir(path.join(loopy, 'etc'));
+    await fs.writeFile(path.join(loopy, 'etc/passwd'), 'root:x:0:0::/root:/bin/sh\n');
+    await fs.writeFile(path.join(loopy, 'etc/group'), 'root:x:0:\n');
+    await fs.symlink('/srv2', path.join(loopy, 'srv'));
+    await fs.symlink('/srv', path.join(loopy, 'srv2'));
+    for (const engine of ['find', 'node'] as const) {
+      const r = await walkSpecial(
+        makeContext(await FsTarget.mounted(loopy)),
+        limits({ scope: 'system', engine }),
+      );
+      assert.equal(r.status, 'incomplete', engine);
+      assert.match(r.reason ?? '', /\/srv cannot be resolved/);
+    }
+  } finally {
+    await fs.rm(loopy, { recursive: true, force: true });
   }
 });
 

@@ -145,6 +145,8 @@ export interface WalkPlan {
   /** Live, Node walker: mount points that are reported but not entered. */
   noDescend: string[];
   notes: string[];
+  /** A scope directory could not be resolved: part of the scope is not walked. */
+  gap: boolean;
 }
 
 /** Drops a start below another start unless it is a mount point of its own (walked separately). */
@@ -159,26 +161,29 @@ export async function planScope(
   mountsText: string | null,
 ): Promise<WalkPlan> {
   const notes: string[] = [];
+  let gap = false;
   if (ctx.mode === 'live') {
-    const { local, skipped } =
-      mountsText !== null ? parseMounts(mountsText) : { local: ['/'], skipped: ['/proc', '/sys', '/dev'] };
+    // Without the mount table: no -xdev, and /proc, /sys and /dev are left out whole (both engines).
+    const known = mountsText !== null;
+    const { local, skipped } = known ? parseMounts(mountsText) : { local: ['/'], skipped: [] };
     const mounts = new Set(local);
-    let starts: string[];
-    if (scope === 'all') starts = ['/', ...local];
-    else {
-      const dirs: string[] = [];
-      for (const d of [...SYSTEM_SCOPE_DIRS, ...LIVE_SYSTEM_EXTRA]) {
-        // The live host is its own root: the kernel's resolution is the chroot resolution.
-        const real = await fs.promises.realpath(d).catch(() => null);
-        if (real === null) continue;
-        const st = await ctx.target.stat(real).catch(() => null);
-        if (st?.type === 'dir') dirs.push(real);
-      }
-      starts = [...dirs, ...local.filter((m) => dirs.some((d) => strictlyUnder(m, d)))];
+    const dirs: string[] = [];
+    for (const d of [...(scope === 'system' ? SYSTEM_SCOPE_DIRS : []), ...LIVE_SYSTEM_EXTRA]) {
+      // The live host is its own root: the kernel's resolution is the chroot resolution.
+      const real = await fs.promises.realpath(d).catch(() => null);
+      if (real === null) continue;
+      const st = await ctx.target.stat(real).catch(() => null);
+      if (st?.type === 'dir') dirs.push(real);
     }
-    starts = dedupeStarts(starts, mounts);
+    let starts =
+      scope === 'all'
+        ? ['/', ...local, ...(known ? [] : dirs)]
+        : [...dirs, ...local.filter((m) => dirs.some((d) => strictlyUnder(m, d)))];
+    starts = dedupeStarts(starts, known ? mounts : new Set(dirs));
     const prune = starts.filter((t) => starts.some((s) => strictlyUnder(t, s)));
-    return { starts, prune, xdev: true, noDescend: skipped.filter((p) => p !== '/'), notes };
+    if (!known)
+      prune.push(...['/proc', '/sys', '/dev'].filter((p) => starts.some((s) => strictlyUnder(p, s))));
+    return { starts, prune, xdev: known, noDescend: skipped.filter((p) => p !== '/'), notes, gap: false };
   }
   // Offline: resolve each scope directory inside the root (chroot semantics), never outside.
   let starts: string[] = [];
@@ -191,20 +196,25 @@ export async function planScope(
         const root = ctx.target.root;
         if (root !== '/' && host !== root && !host.startsWith(root + '/')) {
           notes.push(`${d} resolves outside the root; not walked`);
+          gap = true;
           continue;
         }
         inner = root === '/' ? host : host.slice(root.length) || '/';
       } catch {
         notes.push(`${d} cannot be resolved (symlink loop); not walked`);
+        gap = true;
         continue;
       }
-      if (OFFLINE_PRUNED.some((p) => under(inner, p))) continue;
+      if (OFFLINE_PRUNED.some((p) => under(inner, p))) {
+        notes.push(`${d} resolves to ${inner}, which only exists on a running system; not walked`);
+        continue;
+      }
       const st = await ctx.target.stat(inner).catch(() => null);
       if (st?.type === 'dir') starts.push(inner);
     }
   starts = dedupeStarts(starts, new Set());
   const prune = OFFLINE_PRUNED.filter((p) => starts.some((s) => strictlyUnder(p, s)));
-  return { starts, prune, xdev: false, noDescend: [], notes };
+  return { starts, prune, xdev: false, noDescend: [], notes, gap };
 }
 
 const FIND_TYPES: Record<string, string> = {
@@ -246,6 +256,8 @@ class Sink {
   constructor(
     private readonly names: Names,
     private readonly maxRows: number,
+    /** Offline, the root directory is wherever the image was mounted or extracted: not reported. */
+    private readonly skipRoot: boolean,
   ) {}
 
   /** Records an entry if it is special; false once the row cap is reached. */
@@ -258,7 +270,7 @@ class Sink {
     unowned?: boolean,
     ungrouped?: boolean,
   ): boolean {
-    if (type === 'symlink' || path === '/') return true;
+    if (type === 'symlink' || (this.skipRoot && path === '/')) return true;
     const isFile = type === 'file';
     const suid = isFile && (mode & 0o4000) !== 0;
     const sgid = isFile && (mode & 0o2000) !== 0;
@@ -598,7 +610,7 @@ async function nodeEngine(
     const CHUNK = 64;
     for (let i = 0; i < todo.length; i += CHUNK) {
       const part = todo.slice(i, i + CHUNK);
-      const stats = await Promise.all(part.map((e) => lstat(hostDir + '/' + e.name)));
+      const stats = await Promise.all(part.map((e) => lstat(join(hostDir, e.name))));
       stats.forEach((st, j) => {
         if (!st || st.isSymbolicLink() || res.stopped) return;
         const p = join(inner, part[j]!.name);
@@ -611,7 +623,7 @@ async function nodeEngine(
         const id = `${st.dev}:${st.ino}`;
         if (seenDirs.has(id)) return;
         seenDirs.add(id);
-        queue.push([p, hostDir + '/' + part[j]!.name]);
+        queue.push([p, join(hostDir, part[j]!.name)]);
       });
     }
   };
@@ -700,6 +712,13 @@ const specialFiles: Collector = {
 /** The walk; exported for tests and the benchmark script. */
 export async function walkSpecial(ctx: CollectContext, opts: WalkOptions): Promise<CollectOutput> {
   const scope = opts.scope ?? 'all';
+  // Probed while the target's ids and mounts are read.
+  const findBin =
+    opts.engine === 'node'
+      ? Promise.resolve(null)
+      : opts.findBin !== undefined
+        ? Promise.resolve(opts.findBin)
+        : gnuFind();
   const idn = await idNames(ctx);
   const names: Names = {
     users: new Set(idn.users.keys()),
@@ -715,7 +734,10 @@ export async function walkSpecial(ctx: CollectContext, opts: WalkOptions): Promi
     if (m.status === 'ok') {
       mountsText = m.text;
       sources.push('/proc/self/mounts');
-    } else problems.push('cannot read /proc/self/mounts; only /proc, /sys and /dev are skipped');
+    } else
+      problems.push(
+        'cannot read /proc/self/mounts: filesystems are not told apart, only /proc, /sys and /dev are left out',
+      );
   }
   if (names.noUsers)
     problems.push('the target has no readable /etc/passwd: unowned files cannot be told apart');
@@ -724,20 +746,20 @@ export async function walkSpecial(ctx: CollectContext, opts: WalkOptions): Promi
   const plan = await planScope(ctx, scope, mountsText);
   problems.push(...plan.notes);
 
-  let sink = new Sink(names, opts.maxRows);
+  let sink = new Sink(names, opts.maxRows, ctx.mode !== 'live');
   let result: EngineResult | null = null;
   let engine = 'node';
   // Very long id lists would make a long command line; the Node walker needs none.
   const tooManyIds = names.users.size + names.groups.size > 20_000;
   if (opts.engine !== 'node' && !tooManyIds) {
-    const bin = opts.findBin ?? (await gnuFind());
+    const bin = await findBin;
     if (bin) {
       result = await findEngine(bin, ctx, plan, names, sink, opts.deadline);
       engine = 'find';
     }
     if (!result && opts.engine === 'find')
       return { status: 'error', rows: [], sources, reason: 'GNU find is not usable on the scanning host' };
-    if (!result) sink = new Sink(names, opts.maxRows); // find failed part-way: start over
+    if (!result) sink = new Sink(names, opts.maxRows, ctx.mode !== 'live'); // find failed part-way: start over
   }
   if (!result) {
     engine = 'node';
@@ -755,6 +777,7 @@ export async function walkSpecial(ctx: CollectContext, opts: WalkOptions): Promi
     sink.rowsCut ||
     result.unreadable > 0 ||
     result.other.length > 0 ||
+    plan.gap ||
     names.noUsers ||
     names.noGroups;
   const out: CollectOutput = {
