@@ -766,7 +766,7 @@ function markdown(res) {
     const r = res.root;
     const b = r.bulwark;
     L.push(
-      `### Offline mounted root of ${r.manifest ? `${(r.manifest.files + r.manifest.symlinks).toLocaleString('en-US')} files` : `${r.entries} entries`}`,
+      `### Offline mounted root of ${r.manifest ? `${(r.manifest.files + r.manifest.symlinks + r.manifest.fifos).toLocaleString('en-US')} files` : `${r.entries} entries`}`,
     );
     L.push('');
     if (r.manifest)
