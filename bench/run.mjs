@@ -266,7 +266,7 @@ async function runBulwark(label, args, n) {
       time: TIME,
       capture: true,
       cwd: REPO,
-      pollMs: TIME ? 0 : POLL ? 10 : 0,
+      pollMs: 0,
     });
     if (!r.ok) die(`bulwark failed (exit ${r.code}):\n${r.stderr.slice(-4000)}`);
     runs.push({
@@ -279,13 +279,14 @@ async function runBulwark(label, args, n) {
     });
   }
   let treePeakBytes = null;
-  if (POLL && TIME) {
+  if (POLL || !TIME) {
+    // Without GNU time this is the only RSS figure, so it is taken even with --no-poll.
     note(`${label}: bulwark run with /proc polling (process-tree RSS, not timed)`);
     const r = await measure(cmd, argv, { time: TIME, capture: true, cwd: REPO, pollMs: 10 });
     treePeakBytes = r.treePeakBytes;
-  } else if (POLL) treePeakBytes = Math.max(...runs.map((r) => r.treePeakBytes ?? 0));
+  }
   const walls = runs.map((r) => r.wallMs);
-  const rss = runs.map((r) => r.maxRssBytes ?? r.treePeakBytes ?? 0);
+  const rss = runs.map((r) => r.maxRssBytes ?? 0);
   return {
     command: `node bin/bulwark.js scan ${args.join(' ')}${args.length ? ' ' : ''}--no-store --no-report --quiet --format json --profile ${values.profile}`,
     runs,
@@ -334,7 +335,7 @@ async function benchLive() {
     const r = await measure(LYNIS, ['audit', 'system', '--quick', '--no-colors'], {
       time: TIME,
       capture: true,
-      pollMs: POLL ? 200 : 0,
+      pollMs: POLL || !TIME ? 200 : 0,
     });
     if (!r.ok) note(`lynis exited with ${r.code}${r.signal ? ` (${r.signal})` : ''}; its figures are kept`);
     const tests = /Tests performed\s*:\s*(\d+)/i.exec(r.stdout)?.[1];
