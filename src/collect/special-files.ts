@@ -362,24 +362,7 @@ export function findArgs(hostStarts: string[], hostPrune: string[], xdev: boolea
   }
   const unowned = names.noUsers ? null : notAnyOf('-uid', names.users);
   const ungrouped = names.noGroups ? null : notAnyOf('-gid', names.groups);
-  args.push(
-    '!',
-    '-type',
-    'l',
-    '(',
-    '-perm',
-    '-0002',
-    '-o',
-    '-type',
-    'f',
-    '(',
-    '-perm',
-    '-4000',
-    '-o',
-    '-perm',
-    '-2000',
-    ')',
-  );
+  args.push(...'! -type l ( -perm -0002 -o -type f ( -perm -4000 -o -perm -2000 )'.split(' '));
   if (unowned) args.push('-o', '(', ...unowned, ')');
   if (ungrouped) args.push('-o', '(', ...ungrouped, ')');
   args.push(')');
