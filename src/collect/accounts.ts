@@ -13,7 +13,7 @@ import { argSettings, parseKeyValueConf, parsePam, type PamLine } from './parser
 import { parseSudoers } from './parsers/sudoers.js';
 import { LASTLOG_RECORD, lastLoginByUser, parseLastlog, parseWtmp } from './parsers/lastlog.js';
 import { verifyPassword } from './crypt.js';
-import { candidatesFor } from './default-credentials.js';
+import { candidatesFor, defaultCredentials, type DefaultCredential } from './default-credentials.js';
 
 const DAY = 86_400_000;
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -534,6 +534,7 @@ const defaultCreds: Collector = {
     const rows: Row[] = [];
     const unsupported: string[] = [];
     let budget = MAX_VERIFICATIONS;
+    let list: DefaultCredential[] | undefined;
     const deadline = Date.now() + MAX_VERIFY_MS;
     let exhausted = false;
     for (const e of t.entries) {
@@ -549,7 +550,8 @@ const defaultCreds: Collector = {
       }
       let status = 'not_matched';
       let source: string | null = null;
-      for (const c of candidatesFor(e.user)) {
+      list ??= await defaultCredentials();
+      for (const c of candidatesFor(e.user, list)) {
         if (budget-- <= 0 || Date.now() > deadline) {
           exhausted = true;
           status = 'unsupported_hash';

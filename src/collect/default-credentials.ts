@@ -5,7 +5,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
 
 export interface DefaultCredential {
   /** Account name, or `*` for any account. */
@@ -27,11 +26,15 @@ function dataFile(): string | undefined {
 
 let cache: DefaultCredential[] | undefined;
 
-/** The list, validated; entries of the wrong shape are dropped. Throws only if the file is missing. */
-export function defaultCredentials(): DefaultCredential[] {
+/**
+ * The list, validated; entries of the wrong shape are dropped. Throws only if the file is missing.
+ * The YAML parser is loaded only when an account actually has a hash to check.
+ */
+export async function defaultCredentials(): Promise<DefaultCredential[]> {
   if (cache) return cache;
   const f = dataFile();
   if (!f) throw new Error('content/data/default-credentials.yaml not found');
+  const { parse } = await import('yaml');
   const doc = parse(readFileSync(f, 'utf8')) as { credentials?: unknown } | null;
   const list = Array.isArray(doc?.credentials) ? (doc.credentials as unknown[]) : [];
   cache = list.flatMap((e) => {
@@ -46,8 +49,7 @@ export function defaultCredentials(): DefaultCredential[] {
 }
 
 /** Candidates for one account: its own entries first, then the generic ones. */
-export function candidatesFor(user: string): DefaultCredential[] {
-  const all = defaultCredentials();
+export function candidatesFor(user: string, all: readonly DefaultCredential[]): DefaultCredential[] {
   const own = all.filter((c) => c.user === user);
   const any = all.filter((c) => c.user === '*').map((c) => ({ ...c, password: c.password.replace(/\{user\}/g, user) }));
   const seen = new Set<string>();

@@ -3,7 +3,7 @@
  * dpkg's status file, rpm's SQLite database (rpm ≥ 4.16) opened in memory, or rpm's older
  * Berkeley DB hash `Packages` file (RHEL 7/8) parsed page by page.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { Row } from '../core/types.js';
 import type { Collector, CollectContext } from './types.js';
 import { parseDpkgStatus } from './parsers/dpkg-status.js';
@@ -114,7 +114,9 @@ async function rpmSqlite(ctx: CollectContext, p: string, part: Part): Promise<vo
   }
   let db: Database.Database | undefined;
   try {
-    db = new Database(image, { readonly: true });
+    // Loaded only for rpm ≥ 4.16 databases: most scans never need SQLite here.
+    const { default: Sqlite } = await import('better-sqlite3');
+    db = new Sqlite(image, { readonly: true });
     const stmt = db.prepare('SELECT blob FROM Packages').raw(true);
     const blobs: Buffer[] = [];
     for (const row of stmt.iterate() as Iterable<unknown[]>) {

@@ -1,5 +1,5 @@
 /** Every fact collector, by fact name. One module per area; each exports `collectors`. */
-import type { FactSchemas } from '../core/types.js';
+import { byText, type FactSchemas } from '../core/types.js';
 import type { Collector } from './types.js';
 import { collectors as files } from './files.js';
 import { collectors as packages } from './packages.js';
@@ -26,7 +26,7 @@ export function collectorFor(name: string): Collector | undefined {
 }
 
 export function allCollectors(): Collector[] {
-  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return [...byName.values()].sort((a, b) => byText(a.name, b.name));
 }
 
 /** What the engine needs to know of every fact kind: columns, parameters, live-only. */

@@ -36,7 +36,8 @@ export async function collectFacts(
   const unique = new Map<string, FactRequest>();
   for (const r of requests) unique.set(factKey(r), r);
   const out = new Map<string, Fact>();
-  const queue = [...unique.entries()];
+  // Slow collectors first: their work (often a child process) overlaps everything else.
+  const queue = [...unique.entries()].sort(([, a], [, b]) => Number(collectorFor(b.name)?.slow ?? false) - Number(collectorFor(a.name)?.slow ?? false));
   let done = 0;
   const worker = async (): Promise<void> => {
     for (;;) {

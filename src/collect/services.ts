@@ -5,7 +5,7 @@
  * running system (the scanning host's own systemctl, or /run/systemd/units).
  */
 import { execFile } from 'node:child_process';
-import type { Row } from '../core/types.js';
+import { byText, type Row } from '../core/types.js';
 import type { Collector, CollectContext } from './types.js';
 import type { DirEntry, FileInfo } from '../targets/target.js';
 import { hasSection, lastValue, listValues, parseUnitFile } from './parsers/systemd-unit.js';
@@ -119,7 +119,7 @@ async function systemdUnits(ctx: CollectContext, scan: Scan): Promise<Set<string
   const names = new Set<string>([...claims.keys()]);
   const rowsByName = new Map<string, Row>();
   const aliasOf = new Map<string, string>();
-  for (const c of [...claims.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const c of [...claims.values()].sort((a, b) => byText(a.name, b.name))) {
     const unitType = c.name.slice(c.name.lastIndexOf('.') + 1);
     let fragment = c.entry;
     let masked = false;

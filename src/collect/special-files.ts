@@ -647,6 +647,7 @@ const positive = (v: string | undefined, dflt: number) => {
 
 const specialFiles: Collector = {
   name: 'special_files',
+  slow: true,
   description:
     "A bounded walk listing only special entries: SUID or SGID files, world-writable files and directories (with the sticky bit), entries whose uid or gid is not in the target's /etc/passwd or /etc/group. `scope: system` (default) walks the OS tree (/bin /boot /etc /lib* /opt /sbin /srv /usr /var /tmp, live also /dev/shm); `scope: all` every local filesystem. Symlinks are never followed. Incomplete when the time, entry or row bound is hit.",
   fields: {

@@ -34,6 +34,8 @@ export interface Collector {
   readonly params?: Readonly<Record<string, ParamSpec>>;
   /** Facts that only exist on a running system: offline they are `not_collected`. */
   readonly liveOnly?: boolean;
+  /** Long-running (a filesystem walk): started first so that it overlaps the other collectors. */
+  readonly slow?: boolean;
   collect(ctx: CollectContext, args: Readonly<Record<string, string>>): Promise<CollectOutput>;
 }
 

@@ -28,14 +28,21 @@ export function compiledCataloguePath(): string {
   return path.join(path.dirname(contentDir()), 'dist', 'catalogue.json');
 }
 
-/** SHA-256 over every content file's relative path and bytes, in a stable order. */
+/**
+ * Fingerprint of content/: every file's relative path, size and modification time (a stat per
+ * file, no reads). Any edit, addition or removal changes it; a fresh checkout is built after it
+ * is written, so the compiled catalogue matches.
+ */
 export function contentFingerprint(dir = contentDir()): string {
   const h = createHash('sha256');
   const walk = (d: string) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.isFile()) h.update(path.relative(dir, p)).update('\0').update(fs.readFileSync(p)).update('\0');
+      else if (e.isFile()) {
+        const st = fs.statSync(p);
+        h.update(`${path.relative(dir, p)}\0${st.size}\0${st.mtimeMs}\n`);
+      }
     }
   };
   walk(dir);
@@ -66,6 +73,7 @@ export async function loadCatalogueFast(): Promise<Catalogue> {
     if (j.fingerprint === contentFingerprint()) {
       return { rules: new Map(j.rules.map((r) => [r.id, r])), aliases: new Map(j.aliases), profiles: new Map(j.profiles.map((p) => [p.id, p])) };
     }
+    process.stderr.write('bulwark: warning BW_CATALOGUE_STALE: content/ changed since the last build; parsing and validating the YAML rules instead (slower)\n  hint: run `npm run build`\n');
   } catch {
     // no compiled catalogue (development from src/): parse the YAML
   }

@@ -100,3 +100,8 @@ export interface FactSchema {
   liveOnly?: boolean;
 }
 export type FactSchemas = Readonly<Record<string, FactSchema>>;
+
+/** Byte-order comparison for ids and paths (no locale collator: ids are ASCII, and ICU start-up costs tens of ms). */
+export function byText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -116,6 +116,55 @@ function testRow(cond: Condition, row: Row, fieldTypes: Readonly<Record<string, 
   return misses;
 }
 
+/**
+ * A condition compiled once (per condition object) into a yes/no matcher: `where` filters and
+ * `expect: none/any` selections only need yes or no, and run over every row of a fact. The
+ * explaining `testRow` is used only for the rows kept as evidence.
+ */
+type Compiled =
+  | { kind: 'field'; key: string; type: FieldType | undefined; ops: [Operator, Operand][] }
+  | { kind: 'all' | 'any'; subs: Compiled[][] }
+  | { kind: 'not'; sub: Compiled[] };
+const compiledCache = new WeakMap<Condition, Compiled[]>();
+
+function compile(cond: Condition, fieldTypes: Readonly<Record<string, FieldType>>): Compiled[] {
+  let c = compiledCache.get(cond);
+  if (c) return c;
+  c = Object.entries(cond).map(([key, spec]): Compiled => {
+    if (key === 'all' || key === 'any') return { kind: key, subs: (spec as Condition[]).map((x) => compile(x, fieldTypes)) };
+    if (key === 'not') return { kind: 'not', sub: compile(spec as Condition, fieldTypes) };
+    return { kind: 'field', key, type: fieldTypes[key], ops: isOps(spec) ? (Object.entries(spec) as [Operator, Operand][]) : [['eq', spec as Operand]] };
+  });
+  compiledCache.set(cond, c);
+  return c;
+}
+
+function matchCompiled(parts: readonly Compiled[], row: Row, env: EvalEnv): boolean {
+  for (const part of parts) {
+    switch (part.kind) {
+      case 'all':
+        if (!part.subs.every((sub) => matchCompiled(sub, row, env))) return false;
+        break;
+      case 'any':
+        if (!part.subs.some((sub) => matchCompiled(sub, row, env))) return false;
+        break;
+      case 'not':
+        if (matchCompiled(part.sub, row, env)) return false;
+        break;
+      case 'field': {
+        const ctx = { type: part.type, scheme: row['manager'] === 'rpm' ? ('rpm' as const) : ('dpkg' as const) };
+        const actual = row[part.key];
+        for (const [op, operand] of part.ops) if (!applyOperator(op, actual, resolve(operand, env), ctx)) return false;
+      }
+    }
+  }
+  return true;
+}
+
+function matches(cond: Condition, row: Row, fieldTypes: Readonly<Record<string, FieldType>>, env: EvalEnv): boolean {
+  return matchCompiled(compile(cond, fieldTypes), row, env);
+}
+
 function rowEvidence(fact: Fact, row: Row, message: string, miss?: Miss): Evidence {
   const ev: Evidence = { fact: fact.key, message };
   const p = row['path'];
@@ -139,10 +188,19 @@ function rowLabel(row: Row, fieldTypes: Readonly<Record<string, FieldType>>): st
   return JSON.stringify(row).slice(0, 120);
 }
 
-function describeCond(c: Condition | undefined): string {
+function describeCond(c: Condition | undefined, env: EvalEnv): string {
   if (!c) return 'any entry';
+  const val = (o: unknown) => {
+    const r = resolve(o as Operand, env);
+    const param = o !== null && typeof o === 'object' && !Array.isArray(o) ? (o as { param: string }).param : undefined;
+    return param ? `${show(r)} (${param})` : show(r);
+  };
   return Object.entries(c)
-    .map(([k, v]) => (isOps(v) && !COMBINATORS.has(k) ? Object.entries(v).map(([op, o]) => `${k} ${OP_TEXT[op as Operator] ?? op} ${show(o as Resolved)}`).join(', ') : `${k} ${COMBINATORS.has(k) ? '(…)' : '= ' + show(v as Resolved)}`))
+    .map(([k, v]) => {
+      if (COMBINATORS.has(k)) return `${k} (…)`;
+      if (isOps(v)) return Object.entries(v).map(([op, o]) => `${k} ${OP_TEXT[op as Operator] ?? op} ${val(o)}`).join(', ');
+      return `${k} = ${val(v)}`;
+    })
     .join(', ');
 }
 
@@ -155,26 +213,26 @@ export function evaluateLeaf(leaf: LeafCheck, env: EvalEnv): Verdict {
     return { status: 'not_checked', message: fact.reason ?? `fact ${key} was not collected`, evidence: [{ fact: key, message: fact.reason ?? 'not collected' }] };
   if (fact.status === 'error') return { status: 'error', message: fact.reason ?? `collecting ${key} failed`, evidence: [{ fact: key, message: fact.reason ?? 'error' }] };
   const types = env.schemas[leaf.fact]?.fields ?? {};
-  const selected = leaf.where ? fact.rows.filter((r) => testRow(leaf.where!, r, types, env).length === 0) : fact.rows;
+  const selected = leaf.where ? fact.rows.filter((r) => matches(leaf.where!, r, types, env)) : fact.rows;
   const expect = leaf.expect ?? 'all';
   let v: Verdict;
   if (expect === 'none') {
-    const bad = leaf.test ? selected.filter((r) => testRow(leaf.test!, r, types, env).length === 0) : selected;
+    const bad = leaf.test ? selected.filter((r) => matches(leaf.test!, r, types, env)) : selected;
     v =
       bad.length === 0
-        ? { status: 'pass', message: `no ${leaf.fact} entry with ${describeCond(leaf.where)}${leaf.test ? ' and ' + describeCond(leaf.test) : ''}`, evidence: [{ fact: key, message: `${fact.rows.length} entries examined, none matched` }] }
+        ? { status: 'pass', message: `no ${leaf.fact} entry with ${describeCond(leaf.where, env)}${leaf.test ? ' and ' + describeCond(leaf.test, env) : ''}`, evidence: [{ fact: key, message: `${fact.rows.length} entries examined, none matched` }] }
         : { status: 'fail', message: `${bad.length} ${leaf.fact} ${bad.length === 1 ? 'entry' : 'entries'} found that should not exist: ${bad.slice(0, 3).map((r) => rowLabel(r, types)).join('; ')}`, evidence: bad.slice(0, MAX_EVIDENCE).map((r) => rowEvidence(fact, r, `unexpected: ${rowLabel(r, types)}`)) };
   } else if (selected.length === 0) {
     const outcome = leaf.if_empty ?? 'fail';
-    v = { status: outcome, message: `no ${leaf.fact} entry with ${describeCond(leaf.where)}`, evidence: [{ fact: key, message: `no entry with ${describeCond(leaf.where)} (${fact.rows.length} examined)` }] };
+    v = { status: outcome, message: `no ${leaf.fact} entry with ${describeCond(leaf.where, env)}`, evidence: [{ fact: key, message: `no entry with ${describeCond(leaf.where, env)} (${fact.rows.length} examined)` }] };
   } else if (expect === 'any') {
-    const good = leaf.test ? selected.filter((r) => testRow(leaf.test!, r, types, env).length === 0) : selected;
+    const good = leaf.test ? selected.filter((r) => matches(leaf.test!, r, types, env)) : selected;
     v =
       good.length > 0
         ? { status: 'pass', message: `${rowLabel(good[0]!, types)} satisfies the check`, evidence: good.slice(0, 3).map((r) => rowEvidence(fact, r, `found: ${rowLabel(r, types)}`)) }
         : {
             status: 'fail',
-            message: `none of ${selected.length} ${leaf.fact} entries has ${describeCond(leaf.test)}`,
+            message: `none of ${selected.length} ${leaf.fact} entries has ${describeCond(leaf.test, env)}`,
             evidence: selected.slice(0, MAX_EVIDENCE).map((r) => {
               const miss = testRow(leaf.test!, r, types, env)[0];
               return rowEvidence(fact, r, `${rowLabel(r, types)}: ${miss ? `${miss.field} is ${show(miss.actual, types[miss.field])}, expected ${miss.expected}` : 'no match'}`, miss);
@@ -183,16 +241,19 @@ export function evaluateLeaf(leaf: LeafCheck, env: EvalEnv): Verdict {
   } else {
     const failures: Evidence[] = [];
     const passes: Evidence[] = [];
+    let failed = 0;
     for (const r of selected) {
-      const misses = leaf.test ? testRow(leaf.test, r, types, env) : [];
-      if (misses.length === 0) {
+      if (!leaf.test || matches(leaf.test, r, types, env)) {
         if (passes.length < 3) passes.push(rowEvidence(fact, r, `ok: ${rowLabel(r, types)}`));
-      } else
-        for (const m of misses)
-          if (failures.length < MAX_EVIDENCE)
-            failures.push(rowEvidence(fact, r, `${rowLabel(r, types)}: ${m.field} is ${show(m.actual, types[m.field])}, expected ${m.expected}`, m));
+      } else {
+        failed++;
+        if (failures.length < MAX_EVIDENCE)
+          for (const m of testRow(leaf.test, r, types, env))
+            if (failures.length < MAX_EVIDENCE)
+              failures.push(rowEvidence(fact, r, `${rowLabel(r, types)}: ${m.field} is ${show(m.actual, types[m.field])}, expected ${m.expected}`, m));
+      }
     }
-    v = failures.length === 0 ? { status: 'pass', message: `all ${selected.length} matching ${leaf.fact} entries comply`, evidence: passes } : { status: 'fail', message: failures[0]!.message, evidence: failures };
+    v = failed === 0 ? { status: 'pass', message: `all ${selected.length} matching ${leaf.fact} entries comply`, evidence: passes } : { status: 'fail', message: failures[0]?.message ?? `${failed} ${leaf.fact} entries do not comply`, evidence: failures };
   }
   if (fact.status === 'incomplete' && v.status === 'pass')
     return { status: 'not_checked', message: `fact ${key} is incomplete (${fact.reason ?? 'partial'}); cannot conclude pass`, evidence: v.evidence };

@@ -1,5 +1,5 @@
 /** The human summary printed after a scan. */
-import { SEVERITIES, severityRank, type ResultStatus } from '../core/types.js';
+import { SEVERITIES, byText, severityRank, type ResultStatus } from '../core/types.js';
 import type { Report } from './json.js';
 
 const useColor = (stream: NodeJS.WriteStream) => stream.isTTY && !process.env['NO_COLOR'];
@@ -16,7 +16,7 @@ export function renderText(r: Report, opts: { color?: boolean; worst?: number } 
   const order: ResultStatus[] = ['pass', 'fail', 'error', 'not_checked', 'not_applicable', 'manual', 'informational'];
   out.push('Results: ' + order.map((s) => `${s} ${r.summary.counts[s] ?? 0}`).join(' · '));
   out.push('Failed by severity: ' + [...SEVERITIES].reverse().map((s) => paint(sevColor[s] ?? '0', `${s} ${r.summary.failed_by_severity[s] ?? 0}`)).join(' · '));
-  const failed = r.results.filter((x) => x.status === 'fail').sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.rule.localeCompare(b.rule));
+  const failed = r.results.filter((x) => x.status === 'fail').sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || byText(a.rule, b.rule));
   const worst = failed.slice(0, opts.worst ?? 10);
   if (worst.length) {
     out.push('');

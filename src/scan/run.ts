@@ -1,6 +1,6 @@
 /** A scan: target → collect → evaluate → results. The CLI and (later) the server call this. */
 import { randomUUID } from 'node:crypto';
-import type { Fact, RuleResult } from '../core/types.js';
+import { byText, type Fact, type RuleResult } from '../core/types.js';
 import { collectFacts, makeContext, type CollectProgress } from '../collect/runner.js';
 import { evaluateRule, requiredFacts } from '../engine/evaluate.js';
 import { resolveProfile, selectionFor, type Catalogue, type Tailoring } from '../engine/profile.js';
@@ -82,7 +82,7 @@ export async function runScan(target: Target, opts: ScanOptions): Promise<ScanOu
     tailoringFile: opts.tailoringFile ?? null,
     policyFiles: opts.policyFiles ?? [],
     results,
-    facts: [...facts.values()].sort((a, b) => a.key.localeCompare(b.key)),
+    facts: [...facts.values()].sort((a, b) => byText(a.key, b.key)),
     summary: summarise(results),
     rules: new Map(selections.map((s) => [s.rule.id, s.rule])),
   };
