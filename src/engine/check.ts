@@ -179,13 +179,31 @@ function rowEvidence(fact: Fact, row: Row, message: string, miss?: Miss): Eviden
   return ev;
 }
 
-/** A short label for a row in messages: its name-like columns. */
+/** A short label for a row in messages: its identifying column, and where it was read (path:line). */
 function rowLabel(row: Row, fieldTypes: Readonly<Record<string, FieldType>>): string {
-  for (const k of ['name', 'key', 'path', 'user', 'module', 'unit', 'mountpoint', 'local', 'rule', 'text']) {
+  let id: string | undefined;
+  for (const k of ['name', 'key', 'user', 'unit', 'module', 'service', 'mountpoint', 'local', 'rule', 'directive', 'text']) {
     const v = row[k];
-    if (v !== undefined && v !== null && !Array.isArray(v)) return `${k}=${show(v, fieldTypes[k])}`;
+    if (v !== undefined && v !== null && !Array.isArray(v) && String(v) !== '') {
+      id = `${k}=${show(v, fieldTypes[k])}`;
+      break;
+    }
   }
+  const p = row['path'];
+  const l = row['line'];
+  const loc = typeof p === 'string' ? (typeof l === 'number' ? `${p}:${l}` : p) : undefined;
+  if (id && loc) return `${id} (${loc})`;
+  if (id) return id;
+  if (loc) return `path=${loc}`;
   return JSON.stringify(row).slice(0, 120);
+}
+
+/** Up to three distinct labels, each with its count when it repeats (a shared include seen from several services). */
+function summariseLabels(labels: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
+  const shown = [...counts].slice(0, 3).map(([l, n]) => (n > 1 ? `${l} ×${n}` : l));
+  return shown.join('; ') + (counts.size > 3 ? `; … ${counts.size - 3} more` : '');
 }
 
 function describeCond(c: Condition | undefined, env: EvalEnv): string {
@@ -221,7 +239,7 @@ export function evaluateLeaf(leaf: LeafCheck, env: EvalEnv): Verdict {
     v =
       bad.length === 0
         ? { status: 'pass', message: `no ${leaf.fact} entry with ${describeCond(leaf.where, env)}${leaf.test ? ' and ' + describeCond(leaf.test, env) : ''}`, evidence: [{ fact: key, message: `${fact.rows.length} entries examined, none matched` }] }
-        : { status: 'fail', message: `${bad.length} ${leaf.fact} ${bad.length === 1 ? 'entry' : 'entries'} found that should not exist: ${bad.slice(0, 3).map((r) => rowLabel(r, types)).join('; ')}`, evidence: bad.slice(0, MAX_EVIDENCE).map((r) => rowEvidence(fact, r, `unexpected: ${rowLabel(r, types)}`)) };
+        : { status: 'fail', message: `${bad.length} ${leaf.fact} ${bad.length === 1 ? 'entry' : 'entries'} found that should not exist: ${summariseLabels(bad.map((r) => rowLabel(r, types)))}`, evidence: bad.slice(0, MAX_EVIDENCE).map((r) => rowEvidence(fact, r, `unexpected: ${rowLabel(r, types)}`)) };
   } else if (selected.length === 0) {
     const outcome = leaf.if_empty ?? 'fail';
     v = { status: outcome, message: `no ${leaf.fact} entry with ${describeCond(leaf.where, env)}`, evidence: [{ fact: key, message: `no entry with ${describeCond(leaf.where, env)} (${fact.rows.length} examined)` }] };

@@ -26,7 +26,8 @@ export function renderText(r: Report, opts: { color?: boolean; worst?: number } 
       out.push(`  ${paint(sevColor[f.severity] ?? '0', f.severity.toUpperCase().padEnd(8))} ${f.rule}  (−${pts} points)`);
       out.push(`           ${f.title}`);
       const ev = f.evidence.find((e) => e.path) ?? f.evidence[0];
-      out.push(`           found: ${f.message}${ev?.path ? `  [${ev.path}${ev.line ? `:${ev.line}` : ''}]` : ''}`);
+      const at = ev?.path ? `${ev.path}${ev.line ? `:${ev.line}` : ''}` : '';
+      out.push(`           found: ${f.message}${at && !f.message.includes(at) ? `  [${at}]` : ''}`);
       out.push(`           fix (${f.fix.impact}): ${f.fix.description}`);
     }
   }
