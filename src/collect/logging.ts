@@ -4,7 +4,8 @@ import type { Collector, CollectContext, CollectOutput } from './types.js';
 import { readConfigText, safeGlob } from './sshd.js';
 import { parseAuditRules } from './parsers/audit-rules.js';
 import { parseKeyValue, lastWins } from './parsers/kv-config.js';
-import { JOURNALD_DROPIN_DIRS, mergeJournald, orderDropins } from './parsers/journald.js';
+import { JOURNALD_DROPIN_DIRS, mergeJournald } from './parsers/journald.js';
+import { Reads } from './read.js';
 import { parseRsyslog } from './parsers/rsyslog.js';
 
 function finish(rows: Row[], sources: string[], problems: string[], incomplete: boolean): CollectOutput {
@@ -128,15 +129,15 @@ const journald: Collector = {
   fields: { key: 'string', value: 'string', path: 'string', line: 'int', is_default: 'bool' },
   async collect(ctx) {
     const problems: string[] = [];
+    // systemd's drop-in precedence, with a drop-in linked to /dev/null masking its name.
+    const reads = new Reads(ctx);
     const dropins: string[] = [];
-    for (const d of JOURNALD_DROPIN_DIRS) {
-      if (d.startsWith('/run') && ctx.mode !== 'live') continue;
-      dropins.push(...(await safeGlob(ctx, `${d}/*.conf`, problems)));
-    }
+    for (const f of await reads.confDirs(JOURNALD_DROPIN_DIRS, /\.conf$/)) if (!(await reads.isMasked(f))) dropins.push(f);
+    problems.push(...reads.problems);
     let main = '/etc/systemd/journald.conf';
     const st = await readConfigText(ctx, main);
     if (!st.ok && st.absent) main = '/usr/lib/systemd/journald.conf';
-    const paths = [main, ...orderDropins(dropins)];
+    const paths = [main, ...dropins];
     const { files, incomplete } = await readMany(ctx, paths, problems);
     const merged = mergeJournald(files);
     problems.push(...merged.junk.map((j) => `not a setting: ${j}`));

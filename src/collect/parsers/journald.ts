@@ -4,6 +4,7 @@
  * name in /run or /usr/lib; later assignments win). Only the [Journal] section counts. Pure.
  */
 import { parseKeyValue } from './kv-config.js';
+import { orderDropinPaths } from './dropins.js';
 
 export interface JournaldSetting {
   key: string;
@@ -22,21 +23,8 @@ export const JOURNALD_DROPIN_DIRS = [
 ];
 
 /** Orders drop-in paths: by file name; for equal names only the highest-priority directory counts. */
-export function orderDropins(
-  paths: readonly string[],
-  dirs: readonly string[] = JOURNALD_DROPIN_DIRS,
-): string[] {
-  const byName = new Map<string, { path: string; prio: number }>();
-  for (const p of paths) {
-    const slash = p.lastIndexOf('/');
-    const dir = p.slice(0, slash);
-    const name = p.slice(slash + 1);
-    const prio = dirs.indexOf(dir);
-    const rank = prio < 0 ? dirs.length : prio;
-    const cur = byName.get(name);
-    if (!cur || rank < cur.prio) byName.set(name, { path: p, prio: rank });
-  }
-  return [...byName.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v.path);
+export function orderDropins(paths: readonly string[], dirs: readonly string[] = JOURNALD_DROPIN_DIRS): string[] {
+  return orderDropinPaths(paths, dirs);
 }
 
 /** journald defaults (systemd 252, Debian 12 / systemd 252, RHEL 9) for the settings rules read. */

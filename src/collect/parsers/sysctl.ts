@@ -78,20 +78,7 @@ export interface EffectiveSysctl {
   line: number;
 }
 
-/**
- * Picks the files systemd-sysctl would read: `dirs` in precedence order (first wins for a file
- * name), each given as the sorted list of `*.conf` file paths found there. Returns them in
- * application order (sorted by file name).
- */
-export function orderConfFiles(dirs: readonly (readonly string[])[]): string[] {
-  const byName = new Map<string, string>();
-  for (const files of dirs)
-    for (const f of files) {
-      const name = f.slice(f.lastIndexOf('/') + 1);
-      if (!byName.has(name)) byName.set(name, f);
-    }
-  return [...byName.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, p]) => p);
-}
+export { orderConfFiles } from './dropins.js';
 
 /** Applies sources in order; later assignments of a key win. Result is sorted by key. */
 export function effectiveSysctl(sources: readonly SysctlSource[]): EffectiveSysctl[] {
