@@ -411,7 +411,7 @@ const kinds = [
     `"""${word()}."""\nimport os\n\n${text(200, 5000)}`,
   ],
   (i) => [
-    `usr/share/${pkgs[i % pkgs.length]}/${['data', 'templates', 'examples'][i % 3]}/${word()}-${i}.${pick(['xml', 'json', 'txt', 'svg', 'png'])}`,
+    `usr/share/${pkgs[Math.floor(i / 5) % pkgs.length]}/${['data', 'templates', 'examples'][Math.floor(i / 5 / pkgs.length) % 3]}/${word()}-${i}.${pick(['xml', 'json', 'txt', 'svg', 'png'])}`,
     text(100, 3000),
   ],
   (i) => [
