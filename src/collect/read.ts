@@ -84,3 +84,20 @@ export class Reads {
     return o;
   }
 }
+
+/**
+ * Runs `fn` over `items` with at most `limit` calls in flight, results in input order. File reads
+ * through the thread pool overlap; one at a time, a few hundred small files cost a round trip each.
+ */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

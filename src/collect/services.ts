@@ -6,6 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { byText, type Row } from '../core/types.js';
+import { mapLimit } from './read.js';
 import type { Collector, CollectContext } from './types.js';
 import type { DirEntry, FileInfo } from '../targets/target.js';
 import { hasSection, lastValue, listValues, parseUnitFile } from './parsers/systemd-unit.js';
@@ -89,6 +90,14 @@ async function systemdUnits(ctx: CollectContext, scan: Scan): Promise<Set<string
     const ents = (await ctx.target.readdir(dir.path)) ?? [];
     scan.sources.push(dir.path);
     scan.found = true;
+    // lstat every candidate unit file of this directory at once (the loop below stays in name order).
+    const infos = new Map(
+      await mapLimit(
+        ents.filter((e) => UNIT_RE.test(e.name) && !claims.has(e.name) && (e.type === 'file' || e.type === 'symlink')),
+        16,
+        async (e) => [e.name, await safeStat(ctx, `${dir.path}/${e.name}`, false, scan.problems)] as const,
+      ),
+    );
     for (const e of ents) {
       const full = `${dir.path}/${e.name}`;
       const m = /^(.+)\.(wants|requires)$/.exec(e.name);
@@ -111,7 +120,7 @@ async function systemdUnits(ctx: CollectContext, scan: Scan): Promise<Set<string
       }
       if (!UNIT_RE.test(e.name) || claims.has(e.name)) continue;
       if (e.type !== 'file' && e.type !== 'symlink') continue;
-      const info = await safeStat(ctx, full, false, scan.problems);
+      const info = infos.get(e.name);
       if (info) claims.set(e.name, { name: e.name, dir, entry: full, info });
     }
   }
@@ -119,7 +128,10 @@ async function systemdUnits(ctx: CollectContext, scan: Scan): Promise<Set<string
   const names = new Set<string>([...claims.keys()]);
   const rowsByName = new Map<string, Row>();
   const aliasOf = new Map<string, string>();
-  for (const c of [...claims.values()].sort((a, b) => byText(a.name, b.name))) {
+  const ordered = [...claims.values()].sort((a, b) => byText(a.name, b.name));
+  const fragmentOf = (c: (typeof ordered)[number]) => (c.info.type === 'symlink' && !isNullLink(c.info.target) ? joinPath(dirname(c.entry), c.info.target ?? '') : c.entry);
+  const texts = await mapLimit(ordered, 16, (c) => (c.info.type === 'symlink' ? isNullLink(c.info.target) : c.info.size === 0) ? Promise.resolve(undefined) : ctx.target.readText(fragmentOf(c), { maxBytes: MAX_UNIT_BYTES }));
+  for (const [i, c] of ordered.entries()) {
     const unitType = c.name.slice(c.name.lastIndexOf('.') + 1);
     let fragment = c.entry;
     let masked = false;
@@ -137,7 +149,7 @@ async function systemdUnits(ctx: CollectContext, scan: Scan): Promise<Set<string
     let also: string[] = [];
     let line: number | null = null;
     if (!masked) {
-      const r = await ctx.target.readText(fragment, { maxBytes: MAX_UNIT_BYTES });
+      const r = texts[i] ?? (await ctx.target.readText(fragment, { maxBytes: MAX_UNIT_BYTES }));
       if (r.status === 'ok' && !r.binary) {
         const entries = parseUnitFile(r.text);
         wantedBy = [...listValues(entries, 'Install', 'WantedBy'), ...listValues(entries, 'Install', 'RequiredBy')];
