@@ -161,7 +161,8 @@ async function scanCommand(flags: ScanFlags, profileExplicit: boolean): Promise<
   if (reportPath) {
     fs.mkdirSync(path.dirname(reportPath), { recursive: true });
     const tmp = `${reportPath}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(report, null, 2) + '\n');
+    // The report names accounts and findings an attacker would like: owner-readable only.
+    fs.writeFileSync(tmp, JSON.stringify(report, null, 2) + '\n', { mode: 0o600 });
     fs.renameSync(tmp, reportPath);
   }
   if (flags.format === 'json') process.stdout.write(JSON.stringify(report, null, 2) + '\n');

@@ -143,7 +143,10 @@ export class Store {
   static async open(file: string, opts: StoreOptions = {}): Promise<Store> {
     let raw: Database.Database;
     try {
-      if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+      // Scans hold fact snapshots (accounts, which account still has a default password): owner only.
+      const fresh = file !== ':memory:' && !fs.existsSync(file);
+      if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+      if (fresh) fs.closeSync(fs.openSync(file, 'a', 0o600));
       raw = new Database(file, { timeout: opts.busyTimeoutMs ?? 10_000 });
     } catch (e) {
       throw mapSqliteError(e, file);
