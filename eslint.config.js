@@ -3,13 +3,26 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/out/**', 'test/fixtures/**', 'bin/**', 'bench/**', 'eslint.config.js'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'bench/out/**',
+      'test/fixtures/**',
+      'bin/**',
+      'bench/**',
+      'eslint.config.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
       '@typescript-eslint/no-unnecessary-condition': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/unbound-method': 'off',
@@ -33,8 +46,26 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:fs', 'node:fs/*', 'fs', 'fs/*', 'node:child_process', 'child_process', 'node:net', 'net', 'node:http', 'node:https', 'node:dgram'], message: 'engine and core are pure: no I/O. Read through a collector.' },
-            { group: ['**/collect/**', '**/targets/**', '**/store/**', '**/cli/**'], message: 'engine and core import only core.' },
+            {
+              group: [
+                'node:fs',
+                'node:fs/*',
+                'fs',
+                'fs/*',
+                'node:child_process',
+                'child_process',
+                'node:net',
+                'net',
+                'node:http',
+                'node:https',
+                'node:dgram',
+              ],
+              message: 'engine and core are pure: no I/O. Read through a collector.',
+            },
+            {
+              group: ['**/collect/**', '**/targets/**', '**/store/**', '**/cli/**'],
+              message: 'engine and core import only core.',
+            },
           ],
         },
       ],

@@ -19,19 +19,37 @@ for (const r of catalogue.rules.values()) {
   const f = files.get(r.id) ?? r.id;
   if (r.fixtures.pass.length === 0) problems.push(`${f}: no passing fixture`);
   if (!r.informational && r.fixtures.fail.length === 0) problems.push(`${f}: no failing fixture`);
-  if (r.applies_if && !(r.fixtures.not_applicable ?? []).length) problems.push(`${f}: has applies_if but no not_applicable fixture`);
-  const refs = Object.entries(r.references).filter(([k, v]) => k !== 'cac' && v !== undefined && (typeof v === 'string' || (Array.isArray(v) ? v.length > 0 : Object.keys(v).length > 0)));
-  if (!r.experimental && refs.length === 0) problems.push(`${f}: no framework reference (cis, stig, nist_800_53, iec62443…); experimental rules are exempt`);
-  if (r.fix.impact !== 'manual' && (!r.fix.shell || !r.fix.ansible)) problems.push(`${f}: a fix with impact ${r.fix.impact} needs both a shell and an ansible fix (or impact manual)`);
+  if (r.applies_if && !(r.fixtures.not_applicable ?? []).length)
+    problems.push(`${f}: has applies_if but no not_applicable fixture`);
+  const refs = Object.entries(r.references).filter(
+    ([k, v]) =>
+      k !== 'cac' &&
+      v !== undefined &&
+      (typeof v === 'string' || (Array.isArray(v) ? v.length > 0 : Object.keys(v).length > 0)),
+  );
+  if (!r.experimental && refs.length === 0)
+    problems.push(
+      `${f}: no framework reference (cis, stig, nist_800_53, iec62443…); experimental rules are exempt`,
+    );
+  if (r.fix.impact !== 'manual' && (!r.fix.shell || !r.fix.ansible))
+    problems.push(
+      `${f}: a fix with impact ${r.fix.impact} needs both a shell and an ansible fix (or impact manual)`,
+    );
   if (r.fix.shell) {
     // Syntax only (`sh -n` never runs the script); the text comes from our own content files.
     const res = spawnSync('sh', ['-n'], { input: r.fix.shell, encoding: 'utf8' });
-    if (res.status !== 0) problems.push(`${f}: fix.shell is not valid sh: ${(res.stderr || '').trim().split('\n')[0] ?? ''}`);
+    if (res.status !== 0)
+      problems.push(`${f}: fix.shell is not valid sh: ${(res.stderr || '').trim().split('\n')[0] ?? ''}`);
   }
   if (r.fix.ansible) {
     const doc = parseDocument(r.fix.ansible);
     const task = doc.toJS() as unknown;
-    if (doc.errors.length || !Array.isArray(task) || task.length === 0 || typeof (task[0] as { name?: unknown }).name !== 'string')
+    if (
+      doc.errors.length ||
+      !Array.isArray(task) ||
+      task.length === 0 ||
+      typeof (task[0] as { name?: unknown }).name !== 'string'
+    )
       problems.push(`${f}: fix.ansible must be a YAML list of tasks, each with a name`);
   }
 }
@@ -42,16 +60,21 @@ for (const p of catalogue.profiles.keys()) {
     problems.push(`profile ${p}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
-for (const need of ['default', 'ot-workstation', 'minimal']) if (!catalogue.profiles.has(need)) problems.push(`content/profiles: the ${need} profile is missing`);
+for (const need of ['default', 'ot-workstation', 'minimal'])
+  if (!catalogue.profiles.has(need)) problems.push(`content/profiles: the ${need} profile is missing`);
 if (issues.length === 0) {
   const repo = path.dirname(contentDir());
   for (const [rel, text] of generateDocs(catalogue)) {
     const p = path.join(repo, rel);
     const cur = fs.existsSync(p) ? fs.readFileSync(p, 'utf8') : undefined;
-    if (cur !== text) problems.push(`${rel} is out of date: run \`npm run docs:rules\` and commit the result`);
+    if (cur !== text)
+      problems.push(`${rel} is out of date: run \`npm run docs:rules\` and commit the result`);
   }
   const dir = path.join(repo, 'docs', 'rules');
-  if (fs.existsSync(dir)) for (const f of fs.readdirSync(dir)) if (f !== 'README.md' && !generateDocs(catalogue).has(`docs/rules/${f}`)) problems.push(`docs/rules/${f} belongs to no area: run \`npm run docs:rules\``);
+  if (fs.existsSync(dir))
+    for (const f of fs.readdirSync(dir))
+      if (f !== 'README.md' && !generateDocs(catalogue).has(`docs/rules/${f}`))
+        problems.push(`docs/rules/${f} belongs to no area: run \`npm run docs:rules\``);
 }
 if (problems.length) {
   console.error(`content check: ${problems.length} problem(s)`);

@@ -34,10 +34,17 @@ async function hostileRoot(): Promise<string> {
   await fs.symlink('/../../../../../../etc/hostname', path.join(root, 'etc/sysctl.conf')); // escapes the root if resolved naively
   await fs.mkdir(path.join(root, 'etc/pam.d'), { recursive: true });
   await fs.symlink('../pam.d', path.join(root, 'etc/pam.d/loopdir'));
-  await write(root, '/etc/pam.d/common-auth', '@include common-auth\nauth required\n@include /../../../etc/shadow\n');
+  await write(
+    root,
+    '/etc/pam.d/common-auth',
+    '@include common-auth\nauth required\n@include /../../../etc/shadow\n',
+  );
   await write(root, '/etc/sudoers', '#includedir /etc/sudoers.d\n@include /etc/sudoers\n');
   await fs.mkdir(path.join(root, 'etc/systemd/system/multi-user.target.wants'), { recursive: true });
-  await fs.symlink('/nonexistent/unit.service', path.join(root, 'etc/systemd/system/multi-user.target.wants/dangling.service'));
+  await fs.symlink(
+    '/nonexistent/unit.service',
+    path.join(root, 'etc/systemd/system/multi-user.target.wants/dangling.service'),
+  );
   await fs.symlink('a', path.join(root, 'etc/systemd/system/b.service'));
   await fs.symlink('b.service', path.join(root, 'etc/systemd/system/a'));
   await write(root, '/etc/fstab', '\0\0\0 / ext4\n/dev/sda1 /tmp\n');
@@ -56,13 +63,16 @@ test('a hostile image is scanned completely with every built-in rule and stored'
     const target = await FsTarget.mounted(root);
     const scan = await runScan(target, { catalogue, profile: 'default', rules: [...catalogue.rules.keys()] });
     assert.equal(scan.results.length, catalogue.rules.size);
-    for (const r of scan.results) assert.ok((RESULT_STATUSES as readonly string[]).includes(r.status), `${r.rule}: ${r.status}`);
+    for (const r of scan.results)
+      assert.ok((RESULT_STATUSES as readonly string[]).includes(r.status), `${r.rule}: ${r.status}`);
     // Nothing was read outside the root: the host's hostname never shows up in the facts.
     const facts = JSON.stringify(scan.facts);
     const hostHostname = (await fs.readFile('/etc/hostname', 'utf8').catch(() => '')).trim();
-    if (hostHostname.length > 3) assert.ok(!facts.includes(`"${hostHostname}"`), 'host data leaked into an offline scan');
+    if (hostHostname.length > 3)
+      assert.ok(!facts.includes(`"${hostHostname}"`), 'host data leaked into an offline scan');
     const hostMachineId = (await fs.readFile('/etc/machine-id', 'utf8').catch(() => '')).trim();
-    if (hostMachineId) assert.ok(!facts.includes(hostMachineId), 'host machine-id leaked into an offline scan');
+    if (hostMachineId)
+      assert.ok(!facts.includes(hostMachineId), 'host machine-id leaked into an offline scan');
     const os = scan.facts.find((f) => f.key === 'os')?.rows[0];
     assert.equal(os?.['kernel'], null, 'the running kernel is not a fact of an offline image');
     // The image's /proc is never taken for live state.

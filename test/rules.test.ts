@@ -14,7 +14,9 @@ test('built-in content is valid', () => {
 
 // BULWARK_RULES=ssh,accounts limits the run to those areas (quick iteration while writing rules).
 const areas = process.env['BULWARK_RULES']?.split(',').filter(Boolean);
-for (const rule of [...catalogue.rules.values()].filter((r) => !areas || areas.includes(r.area)).sort((a, b) => a.id.localeCompare(b.id))) {
+for (const rule of [...catalogue.rules.values()]
+  .filter((r) => !areas || areas.includes(r.area))
+  .sort((a, b) => a.id.localeCompare(b.id))) {
   test(`rule ${rule.id}`, async (t) => {
     const cases = [
       // An informational rule reports `informational` where another would pass.
@@ -25,7 +27,11 @@ for (const rule of [...catalogue.rules.values()].filter((r) => !areas || areas.i
     for (const c of cases) {
       await t.test(`${c.want} #${c.i + 1}${c.f.name ? ': ' + c.f.name : ''}`, async () => {
         const got = await runFixture(rule, c.f, schemas);
-        assert.equal(got.status, c.want, `${rule.id} fixture ${c.want} #${c.i + 1} gave ${got.status}: ${got.message}`);
+        assert.equal(
+          got.status,
+          c.want,
+          `${rule.id} fixture ${c.want} #${c.i + 1} gave ${got.status}: ${got.message}`,
+        );
       });
     }
   });

@@ -23,7 +23,10 @@ function version(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
     try {
-      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       if (pkg.name === 'bulwark' && pkg.version) return pkg.version;
     } catch {
       // not here: go up
@@ -61,7 +64,8 @@ function landing(p: string, depth = 0): string {
       // A dangling symlink: follow its text (it would be created where it points).
       try {
         const t = fs.readlinkSync(cur);
-        if (depth < 40) return landing(path.join(path.resolve(path.dirname(cur), t), ...rest.reverse()), depth + 1);
+        if (depth < 40)
+          return landing(path.join(path.resolve(path.dirname(cur), t), ...rest.reverse()), depth + 1);
       } catch {
         // not a link either: it does not exist yet
       }
@@ -78,7 +82,9 @@ function isInside(child: string, parent: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-async function loadWithPolicies(policies: string[]): Promise<{ catalogue: Catalogue; policyRules: string[] }> {
+async function loadWithPolicies(
+  policies: string[],
+): Promise<{ catalogue: Catalogue; policyRules: string[] }> {
   let catalogue = await loadCatalogueFast();
   const policyRules: string[] = [];
   if (policies.length === 0) return { catalogue, policyRules };
@@ -96,9 +102,18 @@ function progress(enabled: boolean) {
   let last = '';
   return (p: { phase: string; done: number; total: number; current?: string }) => {
     if (!enabled) return;
-    const line = p.phase === 'collect' ? `collecting facts ${p.done}/${p.total}${p.current ? ` (${p.current.slice(0, 40)})` : ''}` : `evaluating rules ${p.done}/${p.total}`;
+    const line =
+      p.phase === 'collect'
+        ? `collecting facts ${p.done}/${p.total}${p.current ? ` (${p.current.slice(0, 40)})` : ''}`
+        : `evaluating rules ${p.done}/${p.total}`;
     if (tty) process.stderr.write(`\r\x1b[2K${line}`);
-    else if (p.phase !== last || p.done === p.total) process.stderr.write((p.done === p.total ? line : `${p.phase === 'collect' ? 'collecting' : 'evaluating'} ${p.total} ${p.phase === 'collect' ? 'facts' : 'rules'}…`) + '\n');
+    else if (p.phase !== last || p.done === p.total)
+      process.stderr.write(
+        (p.done === p.total
+          ? line
+          : `${p.phase === 'collect' ? 'collecting' : 'evaluating'} ${p.total} ${p.phase === 'collect' ? 'facts' : 'rules'}…`) +
+          '\n',
+      );
     last = p.phase;
     if (tty && p.phase === 'evaluate' && p.done === p.total) process.stderr.write('\r\x1b[2K');
   };
@@ -121,15 +136,24 @@ interface ScanFlags {
 async function scanCommand(flags: ScanFlags, profileExplicit: boolean): Promise<number> {
   const v = version();
   const { catalogue, policyRules } = await loadWithPolicies(flags.policy ?? []);
-  const tailoring = flags.tailoring ? (await import('../content/load.js')).loadTailoring(flags.tailoring, catalogue) : undefined;
+  const tailoring = flags.tailoring
+    ? (await import('../content/load.js')).loadTailoring(flags.tailoring, catalogue)
+    : undefined;
   const target = flags.root ? await FsTarget.mounted(flags.root) : FsTarget.live();
   const dbPath = flags.store ? path.resolve(flags.db ?? defaultDbPath()) : null;
   const reportPath = flags.report === false ? null : path.resolve(flags.report);
   // A scan never writes into what it assesses.
   if (target.kind === 'root') {
-    for (const [what, p] of [['database', dbPath], ['report', reportPath]] as const)
+    for (const [what, p] of [
+      ['database', dbPath],
+      ['report', reportPath],
+    ] as const)
       if (p && isInside(landing(p), target.root))
-        throw new BulwarkError('BW_WRITE_INSIDE_TARGET', `the ${what} ${p} would be written inside the scanned root ${target.root}`, `pass a ${what === 'database' ? '--db' : '--report'} path outside the image`);
+        throw new BulwarkError(
+          'BW_WRITE_INSIDE_TARGET',
+          `the ${what} ${p} would be written inside the scanned root ${target.root}`,
+          `pass a ${what === 'database' ? '--db' : '--report'} path outside the image`,
+        );
   }
   const scan = await runScan(target, {
     catalogue,
@@ -154,7 +178,8 @@ async function scanCommand(flags: ScanFlags, profileExplicit: boolean): Promise<
         await store.close();
       }
     } catch (e) {
-      dbError = e instanceof BulwarkError ? e : new BulwarkError('BW_DB_OPEN', String(e), 'check the database path');
+      dbError =
+        e instanceof BulwarkError ? e : new BulwarkError('BW_DB_OPEN', String(e), 'check the database path');
     }
   }
   const report = buildReport(scan, v, storedIn);
@@ -190,25 +215,36 @@ export function formatReferences(refs: Record<string, unknown>): string {
     .map(([k, v]) => {
       if (typeof v === 'string') return `${k} ${v}`;
       if (Array.isArray(v)) return `${k} ${v.map(String).join(', ')}`;
-      return `${k} ${Object.entries(v as Record<string, string>).map(([b, n]) => `${b} ${n}`).join(', ')}`;
+      return `${k} ${Object.entries(v as Record<string, string>)
+        .map(([b, n]) => `${b} ${n}`)
+        .join(', ')}`;
     })
     .join('; ');
 }
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
+  return (
+    rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') +
+    '\n'
+  );
 }
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command();
-  program.name('bulwark').description('Assess and reduce the attack surface of hosts, images and devices.').version(version());
+  program
+    .name('bulwark')
+    .description('Assess and reduce the attack surface of hosts, images and devices.')
+    .version(version());
   program.showHelpAfterError('(run with --help for usage)');
 
   program
     .command('scan')
     .description('assess this host (default) or an offline mounted root against a profile')
-    .option('--root <dir>', 'assess an offline mounted root (image, VM disk, firmware rootfs, container export)')
+    .option(
+      '--root <dir>',
+      'assess an offline mounted root (image, VM disk, firmware rootfs, container export)',
+    )
     .option('--profile <name>', 'profile to apply', 'default')
     .option('--rule <id...>', 'only these rules (ids or aliases)')
     .option('--tailoring <file>', 'tailoring file: select/unselect rules, set parameters and severities')
@@ -217,8 +253,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--no-store', 'do not store the scan in the database')
     .option('--report <file>', 'write the JSON report here', 'bulwark-report.json')
     .option('--no-report', 'do not write the JSON report')
-    .addOption(new Option('--format <format>', 'what to print on stdout').choices(['text', 'json']).default('text'))
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a rule of this severity or higher fails').choices([...SEVERITIES]))
+    .addOption(
+      new Option('--format <format>', 'what to print on stdout').choices(['text', 'json']).default('text'),
+    )
+    .addOption(
+      new Option('--fail-on <severity>', 'exit 1 when a rule of this severity or higher fails').choices([
+        ...SEVERITIES,
+      ]),
+    )
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (flags: ScanFlags, cmd: Command) => {
       setExit(await scanCommand(flags, cmd.getOptionValueSource('profile') === 'cli'));
@@ -241,8 +283,27 @@ export function buildProgram(setExit: (code: number) => void): Command {
       }
       if (o.area) list = list.filter((r) => r.area === o.area);
       list.sort((a, b) => a.area.localeCompare(b.area) || a.id.localeCompare(b.id));
-      if (o.format === 'json') process.stdout.write(JSON.stringify(list.map((r) => ({ id: r.id, area: r.area, severity: r.severity, title: r.title, experimental: r.experimental ?? false })), null, 2) + '\n');
-      else process.stdout.write(table([['ID', 'AREA', 'SEVERITY', 'TITLE'], ...list.map((r) => [r.id + (r.experimental ? ' (exp)' : ''), r.area, r.severity, r.title])]) + `${list.length} rules\n`);
+      if (o.format === 'json')
+        process.stdout.write(
+          JSON.stringify(
+            list.map((r) => ({
+              id: r.id,
+              area: r.area,
+              severity: r.severity,
+              title: r.title,
+              experimental: r.experimental ?? false,
+            })),
+            null,
+            2,
+          ) + '\n',
+        );
+      else
+        process.stdout.write(
+          table([
+            ['ID', 'AREA', 'SEVERITY', 'TITLE'],
+            ...list.map((r) => [r.id + (r.experimental ? ' (exp)' : ''), r.area, r.severity, r.title]),
+          ]) + `${list.length} rules\n`,
+        );
     });
   rules
     .command('show <id>')
@@ -269,26 +330,58 @@ export function buildProgram(setExit: (code: number) => void): Command {
         `Platforms: ${r.platforms.join(', ')}`,
         `References: ${formatReferences(r.references) || 'none'}`,
         ...(r.aliases?.length ? [`Aliases: ${r.aliases.join(', ')}`] : []),
-        ...(r.parameters ? [`Parameters: ${Object.entries(r.parameters).map(([k, p]) => `${k}=${JSON.stringify(p.default)} (${p.description})`).join('; ')}`] : []),
+        ...(r.parameters
+          ? [
+              `Parameters: ${Object.entries(r.parameters)
+                .map(([k, p]) => `${k}=${JSON.stringify(p.default)} (${p.description})`)
+                .join('; ')}`,
+            ]
+          : []),
         '',
         `Fix (${r.fix.impact}${r.fix.restart?.length ? `, restarts ${r.fix.restart.join(', ')}` : ''}${r.fix.reboot ? ', reboot' : ''}${r.fix.lockout_risk ? ', LOCKOUT RISK' : ''}): ${r.fix.description}`,
-        ...(r.fix.shell ? ['', 'Shell:', ...r.fix.shell.trimEnd().split('\n').map((l) => '  ' + l)] : []),
-        ...(r.fix.ansible ? ['', 'Ansible:', ...r.fix.ansible.trimEnd().split('\n').map((l) => '  ' + l)] : []),
+        ...(r.fix.shell
+          ? [
+              '',
+              'Shell:',
+              ...r.fix.shell
+                .trimEnd()
+                .split('\n')
+                .map((l) => '  ' + l),
+            ]
+          : []),
+        ...(r.fix.ansible
+          ? [
+              '',
+              'Ansible:',
+              ...r.fix.ansible
+                .trimEnd()
+                .split('\n')
+                .map((l) => '  ' + l),
+            ]
+          : []),
       ];
       process.stdout.write(lines.join('\n') + '\n');
     });
 
   rules
     .command('test')
-    .description("run rules' fixtures (passing examples must pass, failing ones fail): built-in rules, or a policy file's")
-    .option('--policy <file...>', "test the rules of these policy files")
+    .description(
+      "run rules' fixtures (passing examples must pass, failing ones fail): built-in rules, or a policy file's",
+    )
+    .option('--policy <file...>', 'test the rules of these policy files')
     .option('--area <area>', 'only one area')
     .option('--rule <id...>', 'only these rules')
     .action(async (o: { policy?: string[]; area?: string; rule?: string[] }) => {
       const { loadBuiltinContent, loadPolicy } = await import('../content/load.js');
       const { runFixture } = await import('../content/fixtures.js');
       const { catalogue: builtin, issues } = loadBuiltinContent();
-      if (issues.length) throw new BulwarkError('BW_CONTENT_INVALID', `the built-in content has ${issues.length} problem(s)`, 'run `npm run check:content`', { issues });
+      if (issues.length)
+        throw new BulwarkError(
+          'BW_CONTENT_INVALID',
+          `the built-in content has ${issues.length} problem(s)`,
+          'run `npm run check:content`',
+          { issues },
+        );
       let cat = builtin;
       let ids: string[] = [...builtin.rules.keys()];
       if (o.policy?.length) {
@@ -331,7 +424,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('list profiles')
     .action(async () => {
       const cat = await loadCatalogueFast();
-      const rows = [...cat.profiles.values()].sort((a, b) => a.id.localeCompare(b.id)).map((p) => [p.id, String(resolveProfile(cat, p.id).length), p.title]);
+      const rows = [...cat.profiles.values()]
+        .sort((a, b) => a.id.localeCompare(b.id))
+        .map((p) => [p.id, String(resolveProfile(cat, p.id).length), p.title]);
       process.stdout.write(table([['PROFILE', 'RULES', 'TITLE'], ...rows]));
     });
   profiles
@@ -343,7 +438,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
       const p = cat.profiles.get(id)!;
       const params = new Map<string, unknown>();
       for (const s of sels) for (const [k, v] of Object.entries(s.params)) params.set(k, v);
-      const lines = [`${p.id}: ${p.title}`, '', p.description, '', ...(p.extends ? [`Extends: ${p.extends}`] : []), `Parameters: ${[...params].map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ') || 'none'}`, '', `Rules (${sels.length}):`, ...sels.map((s) => `  ${s.rule.id.padEnd(48)} ${s.severity}`)];
+      const lines = [
+        `${p.id}: ${p.title}`,
+        '',
+        p.description,
+        '',
+        ...(p.extends ? [`Extends: ${p.extends}`] : []),
+        `Parameters: ${[...params].map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ') || 'none'}`,
+        '',
+        `Rules (${sels.length}):`,
+        ...sels.map((s) => `  ${s.rule.id.padEnd(48)} ${s.severity}`),
+      ];
       process.stdout.write(lines.join('\n') + '\n');
     });
 
@@ -353,7 +458,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('list fact kinds with their columns')
     .action(() => {
       for (const c of allCollectors()) {
-        process.stdout.write(`${c.name}${c.params ? `(${Object.keys(c.params).join(', ')})` : ''}${c.liveOnly ? '  [live only]' : ''}\n  ${c.description}\n  columns: ${Object.entries(c.fields).map(([k, t]) => `${k}:${t}`).join(', ')}\n\n`);
+        process.stdout.write(
+          `${c.name}${c.params ? `(${Object.keys(c.params).join(', ')})` : ''}${c.liveOnly ? '  [live only]' : ''}\n  ${c.description}\n  columns: ${Object.entries(
+            c.fields,
+          )
+            .map(([k, t]) => `${k}:${t}`)
+            .join(', ')}\n\n`,
+        );
       }
     });
   facts
@@ -362,11 +473,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--root <dir>', 'from an offline mounted root')
     .option('--arg <key=value...>', 'fact arguments, e.g. --arg path=/etc/shadow')
     .action(async (name: string, o: { root?: string; arg?: string[] }) => {
-      if (!factSchemas()[name]) throw new BulwarkError('BW_USAGE', `no fact named "${name}"`, 'see `bulwark facts list`');
+      if (!factSchemas()[name])
+        throw new BulwarkError('BW_USAGE', `no fact named "${name}"`, 'see `bulwark facts list`');
       const args: Record<string, string> = {};
       for (const a of o.arg ?? []) {
         const i = a.indexOf('=');
-        if (i < 1) throw new BulwarkError('BW_USAGE', `--arg ${a} is not key=value`, 'e.g. --arg path=/etc/shadow');
+        if (i < 1)
+          throw new BulwarkError('BW_USAGE', `--arg ${a} is not key=value`, 'e.g. --arg path=/etc/shadow');
         args[a.slice(0, i)] = a.slice(i + 1);
       }
       const target = o.root ? await FsTarget.mounted(o.root) : FsTarget.live();
@@ -384,7 +497,19 @@ export function buildProgram(setExit: (code: number) => void): Command {
       const store = await Store.open(path.resolve(o.db ?? defaultDbPath()));
       try {
         const rows = await store.listScans(Number(o.limit) || 20);
-        process.stdout.write(table([['SCAN', 'ASSET', 'STARTED', 'MODE', 'PROFILE', 'SCORE'], ...rows.map((r) => [r.id, r.asset, r.started_at, r.mode, r.profile, r.score === null ? 'n/a' : String(r.score)])]));
+        process.stdout.write(
+          table([
+            ['SCAN', 'ASSET', 'STARTED', 'MODE', 'PROFILE', 'SCORE'],
+            ...rows.map((r) => [
+              r.id,
+              r.asset,
+              r.started_at,
+              r.mode,
+              r.profile,
+              r.score === null ? 'n/a' : String(r.score),
+            ]),
+          ]),
+        );
       } finally {
         await store.close();
       }
@@ -408,17 +533,29 @@ export async function main(argv: string[]): Promise<number> {
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      if (
+        e.code === 'commander.helpDisplayed' ||
+        e.code === 'commander.version' ||
+        e.code === 'commander.help'
+      )
+        return EXIT.ok;
       return EXIT.usage;
     }
     if (e instanceof BulwarkError) {
       printError(e);
       return exitCodeFor(e);
     }
-    process.stderr.write(`bulwark: internal error BW_INTERNAL: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n  hint: this is a bug in Bulwark; please report it with the command you ran\n`);
+    process.stderr.write(
+      `bulwark: internal error BW_INTERNAL: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n  hint: this is a bug in Bulwark; please report it with the command you ran\n`,
+    );
     return EXIT.internal;
   }
 }
 
-const isMain = process.argv[1] && (process.argv[1].endsWith('bulwark') || process.argv[1].endsWith('bulwark.js') || process.argv[1].endsWith('main.js') || process.argv[1].endsWith('main.ts'));
+const isMain =
+  process.argv[1] &&
+  (process.argv[1].endsWith('bulwark') ||
+    process.argv[1].endsWith('bulwark.js') ||
+    process.argv[1].endsWith('main.js') ||
+    process.argv[1].endsWith('main.ts'));
 if (isMain) process.exitCode = await main(process.argv);

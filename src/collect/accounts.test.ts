@@ -21,12 +21,15 @@ async function collect(dir: string, name: string) {
   return collectOne(ctx, { name, args: {} });
 }
 
-const SHA = '$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq.H91p5hVO1';
-const PI = '$6$rounds=5000$abc$eiAQmOGzeVoNppOvlgxUooG8ge1ZQ/mVl62P3F2xtLkyLUBKCqMdEod5IMbRy6qQpCkv8ECzLyaHGnj8/8tgS/';
+const SHA =
+  '$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq.H91p5hVO1';
+const PI =
+  '$6$rounds=5000$abc$eiAQmOGzeVoNppOvlgxUooG8ge1ZQ/mVl62P3F2xtLkyLUBKCqMdEod5IMbRy6qQpCkv8ECzLyaHGnj8/8tgS/';
 
 test('users, groups and shadow join and count, and never carry a hash', async () => {
   const dir = await root({
-    '/etc/passwd': 'root:x:0:0:root:/root:/bin/bash\ntoor:x:0:0::/root:/bin/sh\npi:x:1000:1000::/home/pi:/bin/bash\n+::::::\n',
+    '/etc/passwd':
+      'root:x:0:0:root:/root:/bin/bash\ntoor:x:0:0::/root:/bin/sh\npi:x:1000:1000::/home/pi:/bin/bash\n+::::::\n',
     '/etc/group': 'root:x:0:\nshadow:x:42:pi\npi:x:1000:\n',
     '/etc/shadow': `root:*:20000:0:99999:7:::\npi:${PI}:20500:1:365:7:45::\nghost:${SHA}:30000:0:99999:7:::\n`,
     '/home/pi/.keep': '',
@@ -55,7 +58,10 @@ test('users, groups and shadow join and count, and never carry a hash', async ()
     assert.deepEqual(creds.rows.find((r) => r['user'] === 'ghost')!['status'], 'not_matched');
     for (const f of [users, groups, shadow, creds]) {
       const text = JSON.stringify(f);
-      assert.ok(!text.includes('saltsalt') && !text.includes('eiAQ') && !text.includes('raspberry'), `${f.name} leaks a secret`);
+      assert.ok(
+        !text.includes('saltsalt') && !text.includes('eiAQ') && !text.includes('raspberry'),
+        `${f.name} leaks a secret`,
+      );
     }
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
@@ -65,7 +71,8 @@ test('users, groups and shadow join and count, and never carry a hash', async ()
 test('default_credentials is incomplete (never a silent pass) for schemes it cannot verify', async () => {
   const dir = await root({
     '/etc/passwd': 'root:x:0:0:root:/root:/bin/bash\n',
-    '/etc/shadow': 'root:abJnggxhB/yWI:20000:0:99999:7:::\npi:$y$j7T$zK1YFKe6/WznHIZI9kiyF0$sKgBIi/g5Ai/XM435rhtXd2qUQKfIFeTEkvtskOwHo9:20000:0:99999:7:::\n',
+    '/etc/shadow':
+      'root:abJnggxhB/yWI:20000:0:99999:7:::\npi:$y$j7T$zK1YFKe6/WznHIZI9kiyF0$sKgBIi/g5Ai/XM435rhtXd2qUQKfIFeTEkvtskOwHo9:20000:0:99999:7:::\n',
   });
   try {
     const f = await collect(dir, 'default_credentials');
@@ -79,7 +86,8 @@ test('default_credentials is incomplete (never a silent pass) for schemes it can
 
 test('pam resolves @include, include and substack with the original path and line', async () => {
   const dir = await root({
-    '/etc/pam.d/common-auth': 'auth [success=1 default=ignore] pam_unix.so nullok\nauth requisite pam_deny.so\n',
+    '/etc/pam.d/common-auth':
+      'auth [success=1 default=ignore] pam_unix.so nullok\nauth requisite pam_deny.so\n',
     '/etc/pam.d/system-auth': 'auth required pam_env.so\npassword sufficient pam_unix.so sha512\n',
     '/etc/pam.d/sshd': '@include common-auth\naccount required pam_nologin.so\n',
     '/etc/pam.d/login': 'auth optional pam_faildelay.so delay=3000000\nauth substack system-auth\n',
@@ -89,12 +97,15 @@ test('pam resolves @include, include and substack with the original path and lin
   try {
     const f = await collect(dir, 'pam');
     const sshd = f.rows.filter((r) => r['service'] === 'sshd');
-    assert.deepEqual(sshd.map((r) => [r['module'], r['path'], r['line'], r['included_from']]), [
-      ['common-auth', '/etc/pam.d/sshd', 1, null],
-      ['pam_unix.so', '/etc/pam.d/common-auth', 1, '/etc/pam.d/sshd'],
-      ['pam_deny.so', '/etc/pam.d/common-auth', 2, '/etc/pam.d/sshd'],
-      ['pam_nologin.so', '/etc/pam.d/sshd', 2, null],
-    ]);
+    assert.deepEqual(
+      sshd.map((r) => [r['module'], r['path'], r['line'], r['included_from']]),
+      [
+        ['common-auth', '/etc/pam.d/sshd', 1, null],
+        ['pam_unix.so', '/etc/pam.d/common-auth', 1, '/etc/pam.d/sshd'],
+        ['pam_deny.so', '/etc/pam.d/common-auth', 2, '/etc/pam.d/sshd'],
+        ['pam_nologin.so', '/etc/pam.d/sshd', 2, null],
+      ],
+    );
     // substack only pulls lines of the same type
     const login = f.rows.filter((r) => r['service'] === 'login').map((r) => r['module']);
     assert.deepEqual(login, ['pam_faildelay.so', 'system-auth', 'pam_env.so']);
@@ -116,7 +127,8 @@ test('pam resolves @include, include and substack with the original path and lin
 
 test('sudoers follows includes, skips dotted and backup files in includedir, reports missing includes', async () => {
   const dir = await root({
-    '/etc/sudoers': 'Defaults use_pty\nroot ALL=(ALL:ALL) ALL\n@includedir /etc/sudoers.d\n#include sudoers.local\n@include /etc/nowhere\n',
+    '/etc/sudoers':
+      'Defaults use_pty\nroot ALL=(ALL:ALL) ALL\n@includedir /etc/sudoers.d\n#include sudoers.local\n@include /etc/nowhere\n',
     '/etc/sudoers.local': 'Defaults logfile=/var/log/sudo.log\n',
     '/etc/sudoers.d/10-ops': 'ops ALL=(ALL) NOPASSWD: ALL\n',
     '/etc/sudoers.d/README': '# nothing\n',
@@ -127,7 +139,9 @@ test('sudoers follows includes, skips dotted and backup files in includedir, rep
     const f = await collect(dir, 'sudoers');
     assert.equal(f.status, 'incomplete');
     assert.match(f.reason ?? '', /nowhere/);
-    const specs = f.rows.filter((r) => r['kind'] === 'user_spec').map((r) => [r['subject'], r['nopasswd'], r['path']]);
+    const specs = f.rows
+      .filter((r) => r['kind'] === 'user_spec')
+      .map((r) => [r['subject'], r['nopasswd'], r['path']]);
     assert.deepEqual(specs, [
       ['root', false, '/etc/sudoers'],
       ['ops', true, '/etc/sudoers.d/10-ops'],
@@ -143,7 +157,10 @@ test('logins from wtmp; not collected without any login record', async () => {
   const dir = await root({
     '/etc/passwd': 'root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n',
     '/etc/shadow': `root:*:20000:0:99999:7:::\nalice:${SHA}:20000:1:365:7:45::\n`,
-    '/var/log/wtmp': Buffer.concat([utmpRecord(7, 'alice', now - 10 * 86400), utmpRecord(7, 'alice', now - 100 * 86400)]),
+    '/var/log/wtmp': Buffer.concat([
+      utmpRecord(7, 'alice', now - 10 * 86400),
+      utmpRecord(7, 'alice', now - 100 * 86400),
+    ]),
   });
   try {
     const f = await collect(dir, 'logins');

@@ -30,10 +30,24 @@ async function table<T>(ctx: CollectContext, p: string, parse: (text: string) =>
   return ctx.memo(`accounts:${p}`, async () => {
     const r = await ctx.target.readText(p);
     if (r.status === 'absent') return { status: 'absent' as const, path: p, entries: [] };
-    if (r.status !== 'ok') return { status: r.status === 'not_collected' ? ('not_collected' as const) : ('error' as const), path: p, entries: [], reason: r.reason };
-    if (r.binary) return { status: 'error' as const, path: p, entries: [], reason: `${p} is binary, not text` };
+    if (r.status !== 'ok')
+      return {
+        status: r.status === 'not_collected' ? ('not_collected' as const) : ('error' as const),
+        path: p,
+        entries: [],
+        reason: r.reason,
+      };
+    if (r.binary)
+      return { status: 'error' as const, path: p, entries: [], reason: `${p} is binary, not text` };
     const entries = parse(r.text);
-    return r.truncated ? { status: 'incomplete' as const, path: p, entries, reason: `${p} is larger than the read cap; only its beginning was read` } : { status: 'complete' as const, path: p, entries };
+    return r.truncated
+      ? {
+          status: 'incomplete' as const,
+          path: p,
+          entries,
+          reason: `${p} is larger than the read cap; only its beginning was read`,
+        }
+      : { status: 'complete' as const, path: p, entries };
   });
 }
 
@@ -62,7 +76,7 @@ function counts<T>(items: readonly T[], key: (x: T) => string | number | null): 
 const users: Collector = {
   name: 'users',
   description:
-    'Local accounts from /etc/passwd, one row per line (NIS `+`/`-` lines included with legacy=true), with how often the uid and name occur, whether the primary group exists in /etc/group, the classification of the passwd password field (x, empty, other — never its value), and the home directory\'s existence, type, mode and owner inside the target (home_owned_by_user: its owner is the account\'s uid).',
+    "Local accounts from /etc/passwd, one row per line (NIS `+`/`-` lines included with legacy=true), with how often the uid and name occur, whether the primary group exists in /etc/group, the classification of the passwd password field (x, empty, other — never its value), and the home directory's existence, type, mode and owner inside the target (home_owned_by_user: its owner is the account's uid).",
   fields: {
     name: 'string',
     uid: 'int',
@@ -87,7 +101,8 @@ const users: Collector = {
   },
   async collect(ctx) {
     const t = await passwd(ctx);
-    if (t.status === 'absent' || t.status === 'error' || t.status === 'not_collected') return output(t, [], [t.path]);
+    if (t.status === 'absent' || t.status === 'error' || t.status === 'not_collected')
+      return output(t, [], [t.path]);
     const g = await group(ctx);
     const gids = new Map<number, string>();
     for (const e of g.entries) if (e.gid !== null && !e.legacy && !gids.has(e.gid)) gids.set(e.gid, e.name);
@@ -97,11 +112,18 @@ const users: Collector = {
     const rows: Row[] = [];
     const problems: string[] = [];
     for (const e of t.entries) {
-      let home: { exists: boolean | null; type: string | null; mode: number | null; uid: number | null } = { exists: null, type: null, mode: null, uid: null };
+      let home: { exists: boolean | null; type: string | null; mode: number | null; uid: number | null } = {
+        exists: null,
+        type: null,
+        mode: null,
+        uid: null,
+      };
       if (!e.legacy && e.home.startsWith('/')) {
         try {
           const st = await ctx.target.stat(e.home, { follow: true });
-          home = st ? { exists: true, type: st.type, mode: st.mode, uid: st.uid } : { exists: false, type: null, mode: null, uid: null };
+          home = st
+            ? { exists: true, type: st.type, mode: st.mode, uid: st.uid }
+            : { exists: false, type: null, mode: null, uid: null };
         } catch (err) {
           problems.push(`home of ${e.name}: ${errText(err)}`);
         }
@@ -121,7 +143,8 @@ const users: Collector = {
         uid_count: e.legacy || e.uid === null ? 0 : (uidCount.get(e.uid) ?? 0),
         name_count: e.legacy ? 0 : (nameCount.get(e.name) ?? 0),
         primary_group: e.gid === null ? null : (gids.get(e.gid) ?? null),
-        primary_group_exists: g.status === 'absent' || g.status === 'error' || e.gid === null ? null : gids.has(e.gid),
+        primary_group_exists:
+          g.status === 'absent' || g.status === 'error' || e.gid === null ? null : gids.has(e.gid),
         home_exists: home.exists,
         home_type: home.type,
         home_mode: home.mode,
@@ -139,10 +162,23 @@ const groups: Collector = {
   name: 'groups',
   description:
     'Local groups from /etc/group (legacy `+`/`-` lines included), with how often the gid and name occur, the users whose primary group it is, and whether /etc/gshadow lists the group (null when there is no gshadow).',
-  fields: { name: 'string', gid: 'int', members: 'string_list', primary_members: 'string_list', path: 'string', line: 'int', legacy: 'bool', malformed: 'bool', gid_count: 'int', name_count: 'int', in_gshadow: 'bool' },
+  fields: {
+    name: 'string',
+    gid: 'int',
+    members: 'string_list',
+    primary_members: 'string_list',
+    path: 'string',
+    line: 'int',
+    legacy: 'bool',
+    malformed: 'bool',
+    gid_count: 'int',
+    name_count: 'int',
+    in_gshadow: 'bool',
+  },
   async collect(ctx) {
     const t = await group(ctx);
-    if (t.status === 'absent' || t.status === 'error' || t.status === 'not_collected') return output(t, [], [t.path]);
+    if (t.status === 'absent' || t.status === 'error' || t.status === 'not_collected')
+      return output(t, [], [t.path]);
     const p = await passwd(ctx);
     const gs = await gshadow(ctx);
     const gsNames = new Set(gs.entries.map((e) => e.name));
@@ -153,7 +189,10 @@ const groups: Collector = {
       name: e.name,
       gid: e.gid,
       members: e.members,
-      primary_members: e.gid === null || e.legacy ? [] : p.entries.filter((u) => !u.legacy && u.gid === e.gid).map((u) => u.name),
+      primary_members:
+        e.gid === null || e.legacy
+          ? []
+          : p.entries.filter((u) => !u.legacy && u.gid === e.gid).map((u) => u.name),
       path: t.path,
       line: e.line,
       legacy: e.legacy,
@@ -171,7 +210,7 @@ const groups: Collector = {
 const shadow: Collector = {
   name: 'shadow',
   description:
-    'Password state of each account from /etc/shadow: hash / empty / locked / no_password and the hash algorithm (never the hash), password ageing in days (last change since the epoch, age relative to the scan time, min, max, warn, inactive, expire), the account\'s uid and shell from /etc/passwd, whether it exists there, and how often the name occurs.',
+    "Password state of each account from /etc/shadow: hash / empty / locked / no_password and the hash algorithm (never the hash), password ageing in days (last change since the epoch, age relative to the scan time, min, max, warn, inactive, expire), the account's uid and shell from /etc/passwd, whether it exists there, and how often the name occurs.",
   fields: {
     user: 'string',
     uid: 'int',
@@ -194,12 +233,16 @@ const shadow: Collector = {
   },
   async collect(ctx) {
     const t = await shadowTable(ctx);
-    if (t.status === 'absent' || t.status === 'error' || t.status === 'not_collected') return output(t, [], [t.path]);
+    if (t.status === 'absent' || t.status === 'error' || t.status === 'not_collected')
+      return output(t, [], [t.path]);
     const p = await passwd(ctx);
     const byName = new Map<string, PasswdEntry>();
     for (const u of p.entries) if (!u.legacy && !byName.has(u.name)) byName.set(u.name, u);
     const today = Math.floor(ctx.now.getTime() / DAY);
-    const nameCount = counts(t.entries.filter((e) => !e.legacy), (e) => e.user);
+    const nameCount = counts(
+      t.entries.filter((e) => !e.legacy),
+      (e) => e.user,
+    );
     const rows: Row[] = t.entries.map((e) => {
       const u = byName.get(e.user);
       return {
@@ -231,18 +274,26 @@ const shadow: Collector = {
 
 const loginDefs: Collector = {
   name: 'login_defs',
-  description: 'Settings of /etc/login.defs (shadow-utils), one row per line; `effective` marks the occurrence that applies (the last one for its key). Keys keep their case (PASS_MAX_DAYS).',
+  description:
+    'Settings of /etc/login.defs (shadow-utils), one row per line; `effective` marks the occurrence that applies (the last one for its key). Keys keep their case (PASS_MAX_DAYS).',
   fields: { key: 'string', value: 'string', path: 'string', line: 'int', effective: 'bool' },
   async collect(ctx) {
     const t = await table(ctx, '/etc/login.defs', parseLoginDefs);
-    const rows: Row[] = t.entries.map((d) => ({ key: d.key, value: d.value, path: t.path, line: d.line, effective: d.effective }));
+    const rows: Row[] = t.entries.map((d) => ({
+      key: d.key,
+      value: d.value,
+      path: t.path,
+      line: d.line,
+      effective: d.effective,
+    }));
     return output(t, rows, [t.path]);
   },
 };
 
 const useraddDefaults: Collector = {
   name: 'useradd_defaults',
-  description: 'Defaults of useradd from /etc/default/useradd (KEY=value lines: INACTIVE, EXPIRE, SHELL, HOME, CREATE_MAIL_SPOOL …), one row per line.',
+  description:
+    'Defaults of useradd from /etc/default/useradd (KEY=value lines: INACTIVE, EXPIRE, SHELL, HOME, CREATE_MAIL_SPOOL …), one row per line.',
   fields: { key: 'string', value: 'string', path: 'string', line: 'int' },
   async collect(ctx) {
     const t = await table(ctx, '/etc/default/useradd', (text) =>
@@ -253,7 +304,11 @@ const useraddDefaults: Collector = {
         return [{ key: m[1]!, value: v, line: i + 1 }];
       }),
     );
-    return output(t, t.entries.map((d) => ({ key: d.key, value: d.value, path: t.path, line: d.line })), [t.path]);
+    return output(
+      t,
+      t.entries.map((d) => ({ key: d.key, value: d.value, path: t.path, line: d.line })),
+      [t.path],
+    );
   },
 };
 
@@ -267,7 +322,9 @@ interface PamFile {
   lines: PamLine[];
 }
 
-async function pamFiles(ctx: CollectContext): Promise<{ services: Map<string, PamFile>; problems: string[]; any: boolean }> {
+async function pamFiles(
+  ctx: CollectContext,
+): Promise<{ services: Map<string, PamFile>; problems: string[]; any: boolean }> {
   return ctx.memo('accounts:pam', async () => {
     const services = new Map<string, PamFile>();
     const problems: string[] = [];
@@ -277,7 +334,17 @@ async function pamFiles(ctx: CollectContext): Promise<{ services: Map<string, Pa
       if (!ents) continue;
       any = true;
       for (const e of ents) {
-        if (services.has(e.name) || e.type === 'dir' || e.name.startsWith('.') || e.name.endsWith('~') || e.name.endsWith('.dpkg-old') || e.name.endsWith('.dpkg-dist') || e.name.endsWith('.rpmnew') || e.name.endsWith('.rpmsave')) continue;
+        if (
+          services.has(e.name) ||
+          e.type === 'dir' ||
+          e.name.startsWith('.') ||
+          e.name.endsWith('~') ||
+          e.name.endsWith('.dpkg-old') ||
+          e.name.endsWith('.dpkg-dist') ||
+          e.name.endsWith('.rpmnew') ||
+          e.name.endsWith('.rpmsave')
+        )
+          continue;
         const p = `${dir}/${e.name}`;
         const r = await ctx.target.readText(p, { maxBytes: 1024 * 1024 });
         if (r.status !== 'ok') {
@@ -295,7 +362,17 @@ async function pamFiles(ctx: CollectContext): Promise<{ services: Map<string, Pa
   });
 }
 
-function resolvePam(files: Map<string, PamFile>, service: string, onlyType: string | null, depth: number, from: string | null, seen: Set<string>, out: Row[], problems: string[], name: string): void {
+function resolvePam(
+  files: Map<string, PamFile>,
+  service: string,
+  onlyType: string | null,
+  depth: number,
+  from: string | null,
+  seen: Set<string>,
+  out: Row[],
+  problems: string[],
+  name: string,
+): void {
   const f = files.get(service.startsWith('/') ? service.slice(service.lastIndexOf('/') + 1) : service);
   if (!f) {
     problems.push(`${name}: included service ${service} not found`);
@@ -308,9 +385,21 @@ function resolvePam(files: Map<string, PamFile>, service: string, onlyType: stri
   const seen2 = new Set(seen).add(f.path);
   for (const l of f.lines) {
     if (onlyType !== null && l.type !== onlyType && l.type !== 'include') continue;
-    out.push({ service: name, path: f.path, line: l.line, type: l.type, control: l.control, module: l.module, args: l.args, optional: l.optional, included_from: from });
-    if (l.type === 'include') resolvePam(files, l.module, onlyType, depth + 1, f.path, seen2, out, problems, name);
-    else if (l.control === 'include' || l.control === 'substack') resolvePam(files, l.module, l.type, depth + 1, f.path, seen2, out, problems, name);
+    out.push({
+      service: name,
+      path: f.path,
+      line: l.line,
+      type: l.type,
+      control: l.control,
+      module: l.module,
+      args: l.args,
+      optional: l.optional,
+      included_from: from,
+    });
+    if (l.type === 'include')
+      resolvePam(files, l.module, onlyType, depth + 1, f.path, seen2, out, problems, name);
+    else if (l.control === 'include' || l.control === 'substack')
+      resolvePam(files, l.module, l.type, depth + 1, f.path, seen2, out, problems, name);
   }
 }
 
@@ -318,17 +407,32 @@ const pam: Collector = {
   name: 'pam',
   description:
     'PAM stacks of every service in /etc/pam.d (then /usr/lib/pam.d): one row per module line, with `@include`, `include` and `substack` resolved so that the lines of common-auth, system-auth etc. also appear under each including service, keeping their own path and line (`included_from` names the including file). `module` is the file name (pam_unix.so); for include lines it is the included service.',
-  fields: { service: 'string', path: 'string', line: 'int', type: 'string', control: 'string', module: 'string', args: 'string_list', optional: 'bool', included_from: 'string' },
+  fields: {
+    service: 'string',
+    path: 'string',
+    line: 'int',
+    type: 'string',
+    control: 'string',
+    module: 'string',
+    args: 'string_list',
+    optional: 'bool',
+    included_from: 'string',
+  },
   async collect(ctx) {
     const { services, problems, any } = await pamFiles(ctx);
     if (!any) return { status: 'absent', rows: [], sources: PAM_DIRS, reason: 'no /etc/pam.d directory' };
     const rows: Row[] = [];
     const resolveProblems: string[] = [];
-    for (const name of services.keys()) resolvePam(services, name, null, 0, null, new Set(), rows, resolveProblems, name);
+    for (const name of services.keys())
+      resolvePam(services, name, null, 0, null, new Set(), rows, resolveProblems, name);
     const all = [...problems, ...resolveProblems];
     const sources = [...services.values()].map((f) => f.path);
     // A missing included file is what PAM itself reports at run time; it is evidence, not a collection failure.
-    return problems.length ? { status: 'incomplete', rows, sources, reason: all.slice(0, 5).join('; ') } : resolveProblems.length ? { status: 'complete', rows, sources, reason: resolveProblems.slice(0, 5).join('; ') } : { status: 'complete', rows, sources };
+    return problems.length
+      ? { status: 'incomplete', rows, sources, reason: all.slice(0, 5).join('; ') }
+      : resolveProblems.length
+        ? { status: 'complete', rows, sources, reason: resolveProblems.slice(0, 5).join('; ') }
+        : { status: 'complete', rows, sources };
   },
 };
 
@@ -352,7 +456,15 @@ const pamSettings: Collector = {
   name: 'pam_settings',
   description:
     'Options of the PAM password modules: key=value lines of /etc/security/pwquality.conf (+ pwquality.conf.d/*.conf), faillock.conf and pwhistory.conf (origin "conf"), and the arguments of pam_pwquality/pam_cracklib, pam_faillock, pam_pwhistory, pam_unix, pam_tally2 and pam_faildelay lines in /etc/pam.d (origin "pam", with the service). `file` names the module family: pwquality, faillock, pwhistory, unix, tally2, faildelay. Flags have the value "". Keys are lower case.',
-  fields: { file: 'string', key: 'string', value: 'string', path: 'string', line: 'int', origin: 'string', service: 'string' },
+  fields: {
+    file: 'string',
+    key: 'string',
+    value: 'string',
+    path: 'string',
+    line: 'int',
+    origin: 'string',
+    service: 'string',
+  },
   async collect(ctx) {
     const rows: Row[] = [];
     const sources: string[] = [];
@@ -367,7 +479,16 @@ const pamSettings: Collector = {
           continue;
         }
         sources.push(p);
-        for (const s of parseKeyValueConf(r.text)) rows.push({ file, key: s.key, value: s.value, path: p, line: s.line, origin: 'conf', service: null });
+        for (const s of parseKeyValueConf(r.text))
+          rows.push({
+            file,
+            key: s.key,
+            value: s.value,
+            path: p,
+            line: s.line,
+            origin: 'conf',
+            service: null,
+          });
       }
     }
     const { services, problems: pamProblems, any } = await pamFiles(ctx);
@@ -376,12 +497,29 @@ const pamSettings: Collector = {
       for (const l of f.lines) {
         const file = MODULE_FILE[l.module];
         if (!file || l.control === 'include' || l.control === 'substack') continue;
-        for (const a of argSettings(l.args)) rows.push({ file, key: a.key, value: a.value, path: f.path, line: l.line, origin: 'pam', service: name });
+        for (const a of argSettings(l.args))
+          rows.push({
+            file,
+            key: a.key,
+            value: a.value,
+            path: f.path,
+            line: l.line,
+            origin: 'pam',
+            service: name,
+          });
       }
       if (f.lines.some((l) => MODULE_FILE[l.module])) sources.push(f.path);
     }
-    if (!any && sources.length === 0) return { status: 'absent', rows, sources: PAM_CONF_FILES.map((x) => x[1]), reason: 'no PAM configuration' };
-    return problems.length ? { status: 'incomplete', rows, sources, reason: problems.slice(0, 5).join('; ') } : { status: 'complete', rows, sources };
+    if (!any && sources.length === 0)
+      return {
+        status: 'absent',
+        rows,
+        sources: PAM_CONF_FILES.map((x) => x[1]),
+        reason: 'no PAM configuration',
+      };
+    return problems.length
+      ? { status: 'incomplete', rows, sources, reason: problems.slice(0, 5).join('; ') }
+      : { status: 'complete', rows, sources };
   },
 };
 
@@ -430,19 +568,35 @@ const sudoers: Collector = {
       sources.push(p);
       const dir = p.slice(0, p.lastIndexOf('/')) || '/';
       for (const e of parseSudoers(r.text)) {
-        rows.push({ path: p, line: e.line, kind: e.kind, text: e.text, subject: e.subject, nopasswd: e.nopasswd, authenticate_off: e.authenticateOff, commands: e.commands, defaults_key: e.defaultsKey, defaults_value: e.defaultsValue });
+        rows.push({
+          path: p,
+          line: e.line,
+          kind: e.kind,
+          text: e.text,
+          subject: e.subject,
+          nopasswd: e.nopasswd,
+          authenticate_off: e.authenticateOff,
+          commands: e.commands,
+          defaults_key: e.defaultsKey,
+          defaults_value: e.defaultsValue,
+        });
         if (!e.include) continue;
         const target = e.include.path.startsWith('/') ? e.include.path : `${dir}/${e.include.path}`;
         if (e.include.dir) {
           const ents = await ctx.target.readdir(target);
-          for (const d of ents ?? []) if (d.type !== 'dir' && !d.name.includes('.') && !d.name.endsWith('~')) await visit(`${target}/${d.name}`, depth + 1);
-        } else if (!(await visit(target, depth + 1))) problems.push(`${p}:${e.line}: included file ${target} does not exist`);
+          for (const d of ents ?? [])
+            if (d.type !== 'dir' && !d.name.includes('.') && !d.name.endsWith('~'))
+              await visit(`${target}/${d.name}`, depth + 1);
+        } else if (!(await visit(target, depth + 1)))
+          problems.push(`${p}:${e.line}: included file ${target} does not exist`);
       }
       return true;
     };
     const found = await visit('/etc/sudoers', 0);
     if (!found) return { status: 'absent', rows: [], sources: ['/etc/sudoers'] };
-    return problems.length ? { status: 'incomplete', rows, sources, reason: problems.slice(0, 5).join('; ') } : { status: 'complete', rows, sources };
+    return problems.length
+      ? { status: 'incomplete', rows, sources, reason: problems.slice(0, 5).join('; ') }
+      : { status: 'complete', rows, sources };
   },
 };
 
@@ -455,7 +609,7 @@ const MAX_WTMP_BYTES = 32 * 1024 * 1024;
 const logins: Collector = {
   name: 'logins',
   description:
-    'Last login of each account in /etc/passwd, from /var/log/lastlog (records indexed by uid) and /var/log/wtmp (USER_PROCESS records), whichever is later; days since then relative to the scan time. Carries the account\'s shell and password status from /etc/shadow so rules can ask whether unused accounts are locked. Not collected when neither file exists (e.g. systems with lastlog2 only).',
+    "Last login of each account in /etc/passwd, from /var/log/lastlog (records indexed by uid) and /var/log/wtmp (USER_PROCESS records), whichever is later; days since then relative to the scan time. Carries the account's shell and password status from /etc/shadow so rules can ask whether unused accounts are locked. Not collected when neither file exists (e.g. systems with lastlog2 only).",
   fields: {
     user: 'string',
     uid: 'int',
@@ -468,7 +622,8 @@ const logins: Collector = {
   },
   async collect(ctx) {
     const p = await passwd(ctx);
-    if (p.status === 'absent' || p.status === 'error' || p.status === 'not_collected') return output(p, [], [p.path]);
+    if (p.status === 'absent' || p.status === 'error' || p.status === 'not_collected')
+      return output(p, [], [p.path]);
     const accounts = p.entries.filter((e) => !e.legacy && e.uid !== null);
     const maxUid = Math.floor(MAX_LASTLOG_BYTES / LASTLOG_RECORD) - 1;
     const readable = accounts.filter((e) => e.uid! <= maxUid);
@@ -480,17 +635,31 @@ const logins: Collector = {
     if (Buffer.isBuffer(ll)) {
       sources.push('/var/log/lastlog');
       lastlog = new Map();
-      for (const r of parseLastlog(ll, readable.map((e) => e.uid!))) if (r.time !== null) lastlog.set(r.uid, r.time);
-      if (readable.length < accounts.length) problems.push(`uids above ${maxUid} were not looked up in lastlog`);
+      for (const r of parseLastlog(
+        ll,
+        readable.map((e) => e.uid!),
+      ))
+        if (r.time !== null) lastlog.set(r.uid, r.time);
+      if (readable.length < accounts.length)
+        problems.push(`uids above ${maxUid} were not looked up in lastlog`);
     } else if (ll.status !== 'absent') problems.push(ll.status === 'ok' ? 'lastlog unreadable' : ll.reason);
     let wtmp: Map<string, number> | undefined;
     const wt = await ctx.target.readBytes('/var/log/wtmp', { maxBytes: MAX_WTMP_BYTES });
     if (Buffer.isBuffer(wt)) {
       sources.push('/var/log/wtmp');
-      if (wt.length > MAX_WTMP_BYTES) problems.push(`/var/log/wtmp is larger than ${MAX_WTMP_BYTES} bytes; later records were not read`);
+      if (wt.length > MAX_WTMP_BYTES)
+        problems.push(`/var/log/wtmp is larger than ${MAX_WTMP_BYTES} bytes; later records were not read`);
       wtmp = lastLoginByUser(parseWtmp(wt.subarray(0, MAX_WTMP_BYTES)));
     } else if (wt.status !== 'absent') problems.push(wt.status === 'ok' ? 'wtmp unreadable' : wt.reason);
-    if (!lastlog && !wtmp) return { status: problems.length ? 'error' : 'not_collected', rows: [], sources: ['/var/log/lastlog', '/var/log/wtmp'], reason: problems.length ? problems.join('; ') : 'neither /var/log/lastlog nor /var/log/wtmp exists; last logins are unknown' };
+    if (!lastlog && !wtmp)
+      return {
+        status: problems.length ? 'error' : 'not_collected',
+        rows: [],
+        sources: ['/var/log/lastlog', '/var/log/wtmp'],
+        reason: problems.length
+          ? problems.join('; ')
+          : 'neither /var/log/lastlog nor /var/log/wtmp exists; last logins are unknown',
+      };
     const sh = await shadowTable(ctx);
     const shadowBy = new Map(sh.entries.map((e) => [e.user, e] as const));
     const today = Math.floor(ctx.now.getTime() / DAY);
@@ -511,7 +680,9 @@ const logins: Collector = {
         source: a !== undefined && (b === undefined || a >= b) ? 'lastlog' : b !== undefined ? 'wtmp' : null,
       };
     });
-    return problems.length ? { status: 'incomplete', rows, sources, reason: problems.join('; ') } : { status: 'complete', rows, sources };
+    return problems.length
+      ? { status: 'incomplete', rows, sources, reason: problems.join('; ') }
+      : { status: 'complete', rows, sources };
   },
 };
 
@@ -524,11 +695,20 @@ const MAX_VERIFY_MS = 60_000;
 const defaultCreds: Collector = {
   name: 'default_credentials',
   description:
-    'For every account of /etc/shadow with a password hash, whether the hash verifies offline against the bundled list of well-known default passwords (content/data/default-credentials.yaml: the account\'s own entries and the generic ones). Status matched / not_matched / unsupported_hash (a scheme this version cannot verify — DES, gost-yescrypt, yescrypt with a ROM, or a cost beyond the scan budget; the fact is then incomplete). Verified: SHA-512/256-crypt, MD5-crypt, yescrypt and scrypt ($y$, $7$), bcrypt ($2a/b/y$) / locked / no_hash. Neither the password nor the hash is ever reported.',
-  fields: { user: 'string', uid: 'int', status: 'string', hash_alg: 'string', source: 'string', path: 'string', line: 'int' },
+    "For every account of /etc/shadow with a password hash, whether the hash verifies offline against the bundled list of well-known default passwords (content/data/default-credentials.yaml: the account's own entries and the generic ones). Status matched / not_matched / unsupported_hash (a scheme this version cannot verify — DES, gost-yescrypt, yescrypt with a ROM, or a cost beyond the scan budget; the fact is then incomplete). Verified: SHA-512/256-crypt, MD5-crypt, yescrypt and scrypt ($y$, $7$), bcrypt ($2a/b/y$) / locked / no_hash. Neither the password nor the hash is ever reported.",
+  fields: {
+    user: 'string',
+    uid: 'int',
+    status: 'string',
+    hash_alg: 'string',
+    source: 'string',
+    path: 'string',
+    line: 'int',
+  },
   async collect(ctx) {
     const t = await shadowTable(ctx);
-    if (t.status === 'absent' || t.status === 'error' || t.status === 'not_collected') return output(t, [], [t.path]);
+    if (t.status === 'absent' || t.status === 'error' || t.status === 'not_collected')
+      return output(t, [], [t.path]);
     const p = await passwd(ctx);
     const uids = new Map(p.entries.filter((e) => !e.legacy).map((e) => [e.name, e.uid] as const));
     const rows: Row[] = [];
@@ -539,7 +719,13 @@ const defaultCreds: Collector = {
     let exhausted = false;
     for (const e of t.entries) {
       if (e.legacy) continue;
-      const base = { user: e.user, uid: uids.get(e.user) ?? null, hash_alg: e.alg, path: t.path, line: e.line };
+      const base = {
+        user: e.user,
+        uid: uids.get(e.user) ?? null,
+        hash_alg: e.alg,
+        path: t.path,
+        line: e.line,
+      };
       if (e.status === 'locked') {
         rows.push({ ...base, status: 'locked', source: null });
         continue;
@@ -572,11 +758,30 @@ const defaultCreds: Collector = {
       rows.push({ ...base, status, source });
     }
     const notes = [
-      ...(unsupported.length ? [`cannot verify the hash scheme of ${unsupported.slice(0, 5).join(', ')}${unsupported.length > 5 ? ' …' : ''}`] : []),
-      ...(exhausted ? [`stopped after ${MAX_VERIFICATIONS} verifications or ${MAX_VERIFY_MS / 1000} s; the remaining accounts were not checked`] : []),
+      ...(unsupported.length
+        ? [
+            `cannot verify the hash scheme of ${unsupported.slice(0, 5).join(', ')}${unsupported.length > 5 ? ' …' : ''}`,
+          ]
+        : []),
+      ...(exhausted
+        ? [
+            `stopped after ${MAX_VERIFICATIONS} verifications or ${MAX_VERIFY_MS / 1000} s; the remaining accounts were not checked`,
+          ]
+        : []),
     ];
     return output(t, rows, [t.path], notes.length ? notes.join('; ') : undefined);
   },
 };
 
-export const collectors: Collector[] = [users, groups, shadow, loginDefs, useraddDefaults, pam, pamSettings, sudoers, logins, defaultCreds];
+export const collectors: Collector[] = [
+  users,
+  groups,
+  shadow,
+  loginDefs,
+  useraddDefaults,
+  pam,
+  pamSettings,
+  sudoers,
+  logins,
+  defaultCreds,
+];

@@ -23,7 +23,8 @@ function b64From24(b2: number, b1: number, b0: number, n: number): string {
 /** Repeats `block` to exactly `len` bytes. */
 function stretch(block: Buffer, len: number): Buffer {
   const out = Buffer.alloc(len);
-  for (let off = 0; off < len; off += block.length) block.copy(out, off, 0, Math.min(block.length, len - off));
+  for (let off = 0; off < len; off += block.length)
+    block.copy(out, off, 0, Math.min(block.length, len - off));
   return out;
 }
 
@@ -42,7 +43,12 @@ function parseSha(hash: string): ShaParams | undefined {
   if (!m) return undefined;
   let rounds = 5000;
   if (m[2] !== undefined) rounds = Math.min(Math.max(Number(m[2]), 1000), 999_999_999);
-  return { alg: m[1] === '5' ? 'sha256' : 'sha512', rounds, customRounds: m[2] !== undefined, salt: Buffer.from(m[3]!, 'utf8') };
+  return {
+    alg: m[1] === '5' ? 'sha256' : 'sha512',
+    rounds,
+    customRounds: m[2] !== undefined,
+    salt: Buffer.from(m[3]!, 'utf8'),
+  };
 }
 
 /** SHA-crypt of `password` with the parameters of `setting` (`$6$[rounds=N$]salt[$…]`). */
@@ -78,14 +84,18 @@ export function shaCrypt(password: string, setting: string): string | undefined 
   let enc = '';
   if (p.alg === 'sha512') {
     for (let i = 0; i < 21; i++) {
-      const x = i, y = i + 21, z = i + 42;
+      const x = i,
+        y = i + 21,
+        z = i + 42;
       const [b2, b1, b0] = i % 3 === 0 ? [x, y, z] : i % 3 === 1 ? [y, z, x] : [z, x, y];
       enc += b64From24(C[b2]!, C[b1]!, C[b0]!, 4);
     }
     enc += b64From24(0, 0, C[63]!, 2);
   } else {
     for (let i = 0; i < 10; i++) {
-      const x = i, y = i + 10, z = i + 20;
+      const x = i,
+        y = i + 10,
+        z = i + 20;
       const [b2, b1, b0] = i % 3 === 0 ? [x, y, z] : i % 3 === 1 ? [z, x, y] : [y, z, x];
       enc += b64From24(C[b2]!, C[b1]!, C[b0]!, 4);
     }
@@ -115,7 +125,14 @@ export function md5Crypt(password: string, setting: string): string | undefined 
     fin = c.digest();
   }
   let enc = '';
-  for (const [a, b, c] of [[0, 6, 12], [1, 7, 13], [2, 8, 14], [3, 9, 15], [4, 10, 5]] as const) enc += b64From24(fin[a]!, fin[b]!, fin[c]!, 4);
+  for (const [a, b, c] of [
+    [0, 6, 12],
+    [1, 7, 13],
+    [2, 8, 14],
+    [3, 9, 15],
+    [4, 10, 5],
+  ] as const)
+    enc += b64From24(fin[a]!, fin[b]!, fin[c]!, 4);
   enc += b64From24(0, 0, fin[11]!, 2);
   return `$1$${S.toString('utf8')}$${enc}`;
 }

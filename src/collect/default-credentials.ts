@@ -43,7 +43,11 @@ export async function defaultCredentials(): Promise<DefaultCredential[]> {
     const user = r['user'];
     const password = r['password'];
     const source = r['source'];
-    return typeof user === 'string' && (typeof password === 'string' || typeof password === 'number') && typeof source === 'string' ? [{ user, password: String(password), source }] : [];
+    return typeof user === 'string' &&
+      (typeof password === 'string' || typeof password === 'number') &&
+      typeof source === 'string'
+      ? [{ user, password: String(password), source }]
+      : [];
   });
   return cache;
 }
@@ -51,7 +55,9 @@ export async function defaultCredentials(): Promise<DefaultCredential[]> {
 /** Candidates for one account: its own entries first, then the generic ones. */
 export function candidatesFor(user: string, all: readonly DefaultCredential[]): DefaultCredential[] {
   const own = all.filter((c) => c.user === user);
-  const any = all.filter((c) => c.user === '*').map((c) => ({ ...c, password: c.password.replace(/\{user\}/g, user) }));
+  const any = all
+    .filter((c) => c.user === '*')
+    .map((c) => ({ ...c, password: c.password.replace(/\{user\}/g, user) }));
   const seen = new Set<string>();
   return [...own, ...any].filter((c) => (seen.has(c.password) ? false : (seen.add(c.password), true)));
 }

@@ -10,7 +10,9 @@ async function expand(ctx: CollectContext, pattern: string): Promise<string[]> {
 }
 
 /** User and group names from the target's own /etc/passwd and /etc/group (never the scanning host's). */
-export async function idNames(ctx: CollectContext): Promise<{ users: Map<number, string>; groups: Map<number, string> }> {
+export async function idNames(
+  ctx: CollectContext,
+): Promise<{ users: Map<number, string>; groups: Map<number, string> }> {
   return ctx.memo('files:id-names', async () => {
     const parse = async (p: string) => {
       const m = new Map<number, string>();
@@ -27,8 +29,24 @@ export async function idNames(ctx: CollectContext): Promise<{ users: Map<number,
   });
 }
 
-export function fileRow(info: FileInfo | null, path: string, names: { users: Map<number, string>; groups: Map<number, string> }): Row {
-  if (!info) return { path, exists: false, type: null, mode: null, uid: null, gid: null, owner: null, group: null, size: null, target: null };
+export function fileRow(
+  info: FileInfo | null,
+  path: string,
+  names: { users: Map<number, string>; groups: Map<number, string> },
+): Row {
+  if (!info)
+    return {
+      path,
+      exists: false,
+      type: null,
+      mode: null,
+      uid: null,
+      gid: null,
+      owner: null,
+      group: null,
+      size: null,
+      target: null,
+    };
   return {
     path: info.path,
     exists: true,
@@ -120,8 +138,13 @@ const lines: Collector = {
         rows.push({ path: p, line: i + 1, text: t });
       });
     }
-    if (problems.length > 0 && rows.length === 0 && status === 'absent') return { status: 'error', rows, sources, reason: problems.join('; ') };
-    const out = { status: problems.length > 0 && status === 'complete' ? ('incomplete' as const) : status, rows, sources };
+    if (problems.length > 0 && rows.length === 0 && status === 'absent')
+      return { status: 'error', rows, sources, reason: problems.join('; ') };
+    const out = {
+      status: problems.length > 0 && status === 'complete' ? ('incomplete' as const) : status,
+      rows,
+      sources,
+    };
     return problems.length > 0 ? { ...out, reason: problems.join('; ') } : out;
   },
 };

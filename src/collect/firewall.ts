@@ -64,7 +64,13 @@ async function read(ctx: CollectContext, p: string, acc: Acc): Promise<string | 
   return r.text;
 }
 
-async function nftFile(ctx: CollectContext, p: string, acc: Acc, seen: Set<string>, depth: number): Promise<void> {
+async function nftFile(
+  ctx: CollectContext,
+  p: string,
+  acc: Acc,
+  seen: Set<string>,
+  depth: number,
+): Promise<void> {
   if (seen.has(p)) return;
   seen.add(p);
   const text = await read(ctx, p, acc);
@@ -77,25 +83,43 @@ async function nftFile(ctx: CollectContext, p: string, acc: Acc, seen: Set<strin
       continue;
     }
     // nft looks a relative include up beside the including file, then in /etc.
-    const candidates = inc.path.startsWith('/') ? [inc.path] : [`${dirOf(p)}/${inc.path}`, `/etc/${inc.path}`];
+    const candidates = inc.path.startsWith('/')
+      ? [inc.path]
+      : [`${dirOf(p)}/${inc.path}`, `/etc/${inc.path}`];
     let matched = false;
     for (const c of candidates) {
-      const files = /[*?[]/.test(c) ? await ctx.target.glob(c) : (await ctx.target.stat(c, { follow: true }).catch(() => null)) ? [c] : [];
-      for (const f of files) await nftFile(ctx, f, acc, seen, depth + 1).catch((e: unknown) => acc.problems.push(`${f}: ${String(e)}`));
+      const files = /[*?[]/.test(c)
+        ? await ctx.target.glob(c)
+        : (await ctx.target.stat(c, { follow: true }).catch(() => null))
+          ? [c]
+          : [];
+      for (const f of files)
+        await nftFile(ctx, f, acc, seen, depth + 1).catch((e: unknown) =>
+          acc.problems.push(`${f}: ${String(e)}`),
+        );
       if (files.length > 0) {
         matched = true;
         break;
       }
     }
-    if (!matched && !/[*?[]/.test(inc.path)) acc.problems.push(`${p}:${inc.line}: include "${inc.path}" not found`);
+    if (!matched && !/[*?[]/.test(inc.path))
+      acc.problems.push(`${p}:${inc.line}: include "${inc.path}" not found`);
   }
 }
 
-async function iptFile(ctx: CollectContext, p: string, family: 'ip' | 'ip6', source: Source, acc: Acc, rulesOnly = false): Promise<void> {
+async function iptFile(
+  ctx: CollectContext,
+  p: string,
+  family: 'ip' | 'ip6',
+  source: Source,
+  acc: Acc,
+  rulesOnly = false,
+): Promise<void> {
   const text = await read(ctx, p, acc);
   if (text === undefined) return;
   const opts = source === 'ufw' ? { family, hookOf: ufwHook } : { family };
-  for (const e of parseIptablesSave(text, opts)) if (!rulesOnly || e.kind === 'rule') acc.rows.push(toRow(e, source, 'config', p));
+  for (const e of parseIptablesSave(text, opts))
+    if (!rulesOnly || e.kind === 'rule') acc.rows.push(toRow(e, source, 'config', p));
 }
 
 async function ufw(ctx: CollectContext, acc: Acc): Promise<void> {
@@ -103,7 +127,8 @@ async function ufw(ctx: CollectContext, acc: Acc): Promise<void> {
   if (conf === undefined) return;
   acc.rows.push(toRow(parseUfwConf(conf), 'ufw', 'config', '/etc/ufw/ufw.conf'));
   const defaults = await read(ctx, '/etc/default/ufw', acc);
-  for (const e of parseUfwDefaults(defaults ?? '')) acc.rows.push(toRow(e, 'ufw', 'config', defaults === undefined ? null : '/etc/default/ufw'));
+  for (const e of parseUfwDefaults(defaults ?? ''))
+    acc.rows.push(toRow(e, 'ufw', 'config', defaults === undefined ? null : '/etc/default/ufw'));
   for (const f of ['before', 'user', 'after']) {
     await iptFile(ctx, `/etc/ufw/${f}.rules`, 'ip', 'ufw', acc, true);
     await iptFile(ctx, `/etc/ufw/${f}6.rules`, 'ip6', 'ufw', acc, true);
@@ -115,10 +140,30 @@ async function firewalld(ctx: CollectContext, acc: Acc): Promise<void> {
   const conf = await read(ctx, confPath, acc);
   const zoneFiles = new Map<string, string>();
   for (const dir of ['/usr/lib/firewalld/zones', '/etc/firewalld/zones'])
-    for (const f of await ctx.target.glob(`${dir}/*.xml`)) zoneFiles.set(f.slice(f.lastIndexOf('/') + 1, -4), f); // /etc overrides /usr/lib
+    for (const f of await ctx.target.glob(`${dir}/*.xml`))
+      zoneFiles.set(f.slice(f.lastIndexOf('/') + 1, -4), f); // /etc overrides /usr/lib
   if (conf === undefined && zoneFiles.size === 0) return;
   const { defaultZone, line } = parseFirewalldConf(conf ?? '');
-  acc.rows.push({ ...toRow({ kind: 'manager', family: null, table: null, chain: defaultZone, chainType: null, hook: null, policy: null, rule: null, lastRule: null, enabled: null, line }, 'firewalld', 'config', conf === undefined ? null : confPath) });
+  acc.rows.push({
+    ...toRow(
+      {
+        kind: 'manager',
+        family: null,
+        table: null,
+        chain: defaultZone,
+        chainType: null,
+        hook: null,
+        policy: null,
+        rule: null,
+        lastRule: null,
+        enabled: null,
+        line,
+      },
+      'firewalld',
+      'config',
+      conf === undefined ? null : confPath,
+    ),
+  });
   for (const [name, f] of [...zoneFiles].sort()) {
     const text = await read(ctx, f, acc);
     if (text === undefined) continue;
@@ -133,10 +178,23 @@ async function firewalld(ctx: CollectContext, acc: Acc): Promise<void> {
 
 function run(file: string, args: string[]): Promise<{ ok: true; out: string } | { ok: false; why: string }> {
   return new Promise((resolve) => {
-    execFile(file, args, { timeout: 5000, maxBuffer: 16 * 1024 * 1024, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' } }, (err, stdout, stderr) => {
-      if (err) resolve({ ok: false, why: `${file} ${args.join(' ')}: ${(stderr || err.message).trim().split('\n')[0] ?? ''}` });
-      else resolve({ ok: true, out: stdout });
-    });
+    execFile(
+      file,
+      args,
+      {
+        timeout: 5000,
+        maxBuffer: 16 * 1024 * 1024,
+        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' },
+      },
+      (err, stdout, stderr) => {
+        if (err)
+          resolve({
+            ok: false,
+            why: `${file} ${args.join(' ')}: ${(stderr || err.message).trim().split('\n')[0] ?? ''}`,
+          });
+        else resolve({ ok: true, out: stdout });
+      },
+    );
   });
 }
 
@@ -166,7 +224,8 @@ async function live(ctx: CollectContext, acc: Acc, notes: string[]): Promise<voi
     const r = await run(exe, []);
     if (r.ok) {
       acc.sources.push(exe);
-      for (const e of parseIptablesSave(r.out, { family, hookOf: ufwHook })) acc.rows.push(toRow(e, source, 'live', null));
+      for (const e of parseIptablesSave(r.out, { family, hookOf: ufwHook }))
+        acc.rows.push(toRow(e, source, 'live', null));
     } else notes.push(r.why);
   }
 }
@@ -195,7 +254,8 @@ export const firewall: Collector = {
     const acc: Acc = { rows: [], sources: [], problems: [] };
     const notes: string[] = [];
     const seen = new Set<string>();
-    for (const p of ['/etc/nftables.conf', '/etc/sysconfig/nftables.conf']) await nftFile(ctx, p, acc, seen, 0);
+    for (const p of ['/etc/nftables.conf', '/etc/sysconfig/nftables.conf'])
+      await nftFile(ctx, p, acc, seen, 0);
     await iptFile(ctx, '/etc/iptables/rules.v4', 'ip', 'iptables', acc);
     await iptFile(ctx, '/etc/iptables/rules.v6', 'ip6', 'ip6tables', acc);
     await iptFile(ctx, '/etc/sysconfig/iptables', 'ip', 'iptables', acc);
@@ -205,8 +265,14 @@ export const firewall: Collector = {
     if (ctx.mode === 'live') await live(ctx, acc, notes);
     const reasons = [...acc.problems, ...notes.map((n) => `live ruleset not read: ${n}`)];
     if (acc.sources.length === 0 && acc.problems.length === 0)
-      return reasons.length > 0 ? { status: 'absent', rows: [], sources: [], reason: reasons.join('; ') } : { status: 'absent', rows: [], sources: [] };
-    const out = { status: acc.problems.length > 0 ? ('incomplete' as const) : ('complete' as const), rows: acc.rows, sources: acc.sources };
+      return reasons.length > 0
+        ? { status: 'absent', rows: [], sources: [], reason: reasons.join('; ') }
+        : { status: 'absent', rows: [], sources: [] };
+    const out = {
+      status: acc.problems.length > 0 ? ('incomplete' as const) : ('complete' as const),
+      rows: acc.rows,
+      sources: acc.sources,
+    };
     return reasons.length > 0 ? { ...out, reason: reasons.join('; ') } : out;
   },
 };

@@ -19,7 +19,10 @@ async function root(files: Record<string, string | { symlink: string } | Buffer>
   return dir;
 }
 
-async function collect(name: string, files: Record<string, string | { symlink: string } | Buffer>): Promise<CollectOutput> {
+async function collect(
+  name: string,
+  files: Record<string, string | { symlink: string } | Buffer>,
+): Promise<CollectOutput> {
   const dir = await root(files);
   try {
     const c = collectors.find((x) => x.name === name);
@@ -54,7 +57,10 @@ void test('sysctl: symlink loops and binary files are reported, not thrown', asy
   });
   assert.equal(out.status, 'incomplete');
   assert.match(out.reason ?? '', /symbolic links|binary/);
-  assert.deepEqual(out.rows.map((r) => r['key']), ['kernel.dmesg_restrict']);
+  assert.deepEqual(
+    out.rows.map((r) => r['key']),
+    ['kernel.dmesg_restrict'],
+  );
   const none = await collect('sysctl', {});
   assert.equal(none.status, 'absent');
 });
@@ -62,7 +68,8 @@ void test('sysctl: symlink loops and binary files are reported, not thrown', asy
 void test('fstab: entries plus an enabled tmp.mount and a masked var-tmp.mount', async () => {
   const out = await collect('fstab', {
     '/etc/fstab': 'UUID=1 / ext4 defaults 0 1\n',
-    '/usr/lib/systemd/system/tmp.mount': '[Mount]\nWhat=tmpfs\nWhere=/tmp\nType=tmpfs\nOptions=mode=1777,nosuid,nodev\n',
+    '/usr/lib/systemd/system/tmp.mount':
+      '[Mount]\nWhat=tmpfs\nWhere=/tmp\nType=tmpfs\nOptions=mode=1777,nosuid,nodev\n',
     '/etc/systemd/system/local-fs.target.wants/tmp.mount': { symlink: '/usr/lib/systemd/system/tmp.mount' },
     '/usr/lib/systemd/system/var-tmp.mount': '[Mount]\nWhere=/var/tmp\n',
     '/etc/systemd/system/var-tmp.mount': { symlink: '/dev/null' },
@@ -90,14 +97,22 @@ void test('bootloader: grub.cfg, grub.d, default grub with grub.d/*.cfg, BLS wit
     '/etc/grub.d/40_custom': '#!/bin/sh\nexec tail -n +3 $0\nset superusers="admin"\n',
   });
   assert.equal(out.status, 'complete');
-  const by = (kind: string) => out.rows.filter((r) => r['kind'] === kind).map((r) => [r['path'], r['value'], r['args']]);
+  const by = (kind: string) =>
+    out.rows.filter((r) => r['kind'] === kind).map((r) => [r['path'], r['value'], r['args']]);
   assert.deepEqual(by('superusers'), [
     ['/boot/grub2/grub.cfg', 'root', ['root']],
     ['/etc/grub.d/40_custom', 'admin', ['admin']],
   ]);
-  assert.deepEqual(by('password').map((x) => x[0]), ['/boot/grub2/grub.cfg', '/boot/grub2/user.cfg']);
-  assert.deepEqual(by('default_cmdline'), [['/etc/default/grub.d/50-cloud.cfg', 'GRUB_CMDLINE_LINUX', ['rhgb', 'console=ttyS0']]]);
-  assert.deepEqual(by('bls_options'), [['/boot/loader/entries/a.conf', 'options', ['root=/dev/sda1', 'ro', 'audit=1', 'quiet']]]);
+  assert.deepEqual(
+    by('password').map((x) => x[0]),
+    ['/boot/grub2/grub.cfg', '/boot/grub2/user.cfg'],
+  );
+  assert.deepEqual(by('default_cmdline'), [
+    ['/etc/default/grub.d/50-cloud.cfg', 'GRUB_CMDLINE_LINUX', ['rhgb', 'console=ttyS0']],
+  ]);
+  assert.deepEqual(by('bls_options'), [
+    ['/boot/loader/entries/a.conf', 'options', ['root=/dev/sda1', 'ro', 'audit=1', 'quiet']],
+  ]);
 });
 
 void test('mac: profile modes, disable and force-complain links, SELinux config; no live rows offline', async () => {
@@ -126,7 +141,8 @@ void test('mac: profile modes, disable and force-complain links, SELinux config;
 
 void test('timesync: chrony includes, sysconfig user, timesyncd drop-ins, ntp', async () => {
   const out = await collect('timesync', {
-    '/etc/chrony.conf': 'pool 2.rhel.pool.ntp.org iburst\nsourcedir /etc/chrony/sources.d\nconfdir /etc/chrony/conf.d\n',
+    '/etc/chrony.conf':
+      'pool 2.rhel.pool.ntp.org iburst\nsourcedir /etc/chrony/sources.d\nconfdir /etc/chrony/conf.d\n',
     '/etc/chrony/sources.d/a.sources': 'server 10.0.0.1 iburst\n',
     '/etc/chrony/conf.d/b.conf': 'user chrony\n',
     '/etc/sysconfig/chronyd': 'OPTIONS="-F 2"\n',
@@ -135,7 +151,9 @@ void test('timesync: chrony includes, sysconfig user, timesyncd drop-ins, ntp', 
   });
   assert.equal(out.status, 'complete');
   assert.deepEqual(
-    out.rows.filter((r) => ['server', 'pool', 'user', 'NTP'].includes(r['directive'] as string)).map((r) => [r['daemon'], r['directive'], r['value'], r['path']]),
+    out.rows
+      .filter((r) => ['server', 'pool', 'user', 'NTP'].includes(r['directive'] as string))
+      .map((r) => [r['daemon'], r['directive'], r['value'], r['path']]),
     [
       ['chrony', 'pool', '2.rhel.pool.ntp.org iburst', '/etc/chrony.conf'],
       ['chrony', 'server', '10.0.0.1 iburst', '/etc/chrony/sources.d/a.sources'],
@@ -166,20 +184,27 @@ void test('coredump: every limits line for core, effective systemd values', asyn
 });
 
 void test('live-only collectors are declared so', () => {
-  const live = collectors.filter((c) => c.liveOnly).map((c) => c.name).sort();
+  const live = collectors
+    .filter((c) => c.liveOnly)
+    .map((c) => c.name)
+    .sort();
   assert.deepEqual(live, ['kernel_cmdline', 'kernel_modules', 'mounts', 'sysctl_live']);
 });
 
-void test('live collectors read /proc of a running system', { skip: process.platform !== 'linux' }, async () => {
-  const ctx = makeContext(FsTarget.live());
-  const get = (n: string) => collectors.find((c) => c.name === n)!;
-  const live = await get('sysctl_live').collect(ctx, {});
-  assert.ok(['complete', 'incomplete'].includes(live.status), live.reason);
-  assert.ok(live.rows.some((r) => r['key'] === 'kernel.randomize_va_space'));
-  const mounts = await get('mounts').collect(ctx, {});
-  assert.ok(mounts.rows.some((r) => r['mountpoint'] === '/'));
-  const cmd = await get('kernel_cmdline').collect(ctx, {});
-  assert.equal(cmd.status, 'complete');
-  const mac = await get('mac').collect(ctx, {});
-  assert.ok(mac.rows.some((r) => r['framework'] === 'selinux' && r['key'] === 'state'));
-});
+void test(
+  'live collectors read /proc of a running system',
+  { skip: process.platform !== 'linux' },
+  async () => {
+    const ctx = makeContext(FsTarget.live());
+    const get = (n: string) => collectors.find((c) => c.name === n)!;
+    const live = await get('sysctl_live').collect(ctx, {});
+    assert.ok(['complete', 'incomplete'].includes(live.status), live.reason);
+    assert.ok(live.rows.some((r) => r['key'] === 'kernel.randomize_va_space'));
+    const mounts = await get('mounts').collect(ctx, {});
+    assert.ok(mounts.rows.some((r) => r['mountpoint'] === '/'));
+    const cmd = await get('kernel_cmdline').collect(ctx, {});
+    assert.equal(cmd.status, 'complete');
+    const mac = await get('mac').collect(ctx, {});
+    assert.ok(mac.rows.some((r) => r['framework'] === 'selinux' && r['key'] === 'state'));
+  },
+);

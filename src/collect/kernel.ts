@@ -11,17 +11,36 @@ import { effectiveSysctl, normaliseSysctlValue } from './parsers/sysctl.js';
 import { Reads } from './read.js';
 import { parseModprobe, parseProcModules } from './parsers/modprobe.js';
 import { mountUnitName, parseFstab, parseMountUnit, parseProcMounts } from './parsers/fstab.js';
-import { parseBlsEntry, parseGrubCfg, parseGrubenv, parseShellAssignments, parseUserCfg, splitArg, splitCmdline, type GrubEntry } from './parsers/grub.js';
+import {
+  parseBlsEntry,
+  parseGrubCfg,
+  parseGrubenv,
+  parseShellAssignments,
+  parseUserCfg,
+  splitArg,
+  splitCmdline,
+  type GrubEntry,
+} from './parsers/grub.js';
 import { parseLimits, parseSystemdIni } from './parsers/limits.js';
 import { chronydUserOption, parseChronyConf, parseNtpConf, parseTimesyncdConf } from './parsers/chrony.js';
-import { isAppArmorProfileFileName, parseAppArmorProfiles, parseLoadedProfiles, parseSelinuxConfig } from './parsers/mac.js';
+import {
+  isAppArmorProfileFileName,
+  parseAppArmorProfiles,
+  parseLoadedProfiles,
+  parseSelinuxConfig,
+} from './parsers/mac.js';
 
 // ---------------------------------------------------------------- reading helpers
 
-
 // ---------------------------------------------------------------- sysctl
 
-const SYSCTL_DIRS = ['/etc/sysctl.d', '/run/sysctl.d', '/usr/local/lib/sysctl.d', '/usr/lib/sysctl.d', '/lib/sysctl.d'];
+const SYSCTL_DIRS = [
+  '/etc/sysctl.d',
+  '/run/sysctl.d',
+  '/usr/local/lib/sysctl.d',
+  '/usr/lib/sysctl.d',
+  '/lib/sysctl.d',
+];
 
 const sysctl: Collector = {
   name: 'sysctl',
@@ -39,7 +58,12 @@ const sysctl: Collector = {
     }
     const main = await reads.text('/etc/sysctl.conf');
     if (main !== undefined) sources.push({ path: '/etc/sysctl.conf', text: main });
-    const rows: Row[] = effectiveSysctl(sources).map((e) => ({ key: e.key, value: e.value, path: e.path, line: e.line }));
+    const rows: Row[] = effectiveSysctl(sources).map((e) => ({
+      key: e.key,
+      value: e.value,
+      path: e.path,
+      line: e.line,
+    }));
     return reads.out(rows);
   },
 };
@@ -118,14 +142,23 @@ const sysctlLive: Collector = {
         sources.push(p);
       } else if (r.status === 'error' && r.code !== 'EACCES' && r.code !== 'EPERM') problems.push(r.reason);
     }
-    if (rows.length === 0) return { status: 'error', rows, sources, reason: problems.join('; ') || '/proc/sys could not be read' };
-    return problems.length ? { status: 'incomplete', rows, sources, reason: problems.join('; ') } : { status: 'complete', rows, sources };
+    if (rows.length === 0)
+      return { status: 'error', rows, sources, reason: problems.join('; ') || '/proc/sys could not be read' };
+    return problems.length
+      ? { status: 'incomplete', rows, sources, reason: problems.join('; ') }
+      : { status: 'complete', rows, sources };
   },
 };
 
 // ---------------------------------------------------------------- kernel modules
 
-const MODPROBE_DIRS = ['/etc/modprobe.d', '/run/modprobe.d', '/usr/local/lib/modprobe.d', '/usr/lib/modprobe.d', '/lib/modprobe.d'];
+const MODPROBE_DIRS = [
+  '/etc/modprobe.d',
+  '/run/modprobe.d',
+  '/usr/local/lib/modprobe.d',
+  '/usr/lib/modprobe.d',
+  '/lib/modprobe.d',
+];
 
 const modprobe: Collector = {
   name: 'modprobe',
@@ -140,7 +173,8 @@ const modprobe: Collector = {
       if (await reads.isMasked(f)) continue;
       const text = await reads.text(f);
       if (text === undefined) continue;
-      for (const e of parseModprobe(text).entries) rows.push({ directive: e.directive, module: e.module, args: e.args, path: f, line: e.line });
+      for (const e of parseModprobe(text).entries)
+        rows.push({ directive: e.directive, module: e.module, args: e.args, path: f, line: e.line });
     }
     return reads.out(rows);
   },
@@ -153,15 +187,30 @@ const kernelModules: Collector = {
   liveOnly: true,
   async collect(ctx) {
     const r = await ctx.target.readText('/proc/modules');
-    if (r.status === 'absent') return { status: 'absent', rows: [], sources: ['/proc/modules'], reason: 'the kernel has no module support (/proc/modules missing)' };
+    if (r.status === 'absent')
+      return {
+        status: 'absent',
+        rows: [],
+        sources: ['/proc/modules'],
+        reason: 'the kernel has no module support (/proc/modules missing)',
+      };
     if (r.status !== 'ok') return { status: 'error', rows: [], sources: [], reason: r.reason };
-    return { status: 'complete', rows: parseProcModules(r.text).map((name) => ({ name })), sources: ['/proc/modules'] };
+    return {
+      status: 'complete',
+      rows: parseProcModules(r.text).map((name) => ({ name })),
+      sources: ['/proc/modules'],
+    };
   },
 };
 
 // ---------------------------------------------------------------- filesystems
 
-const SYSTEMD_UNIT_DIRS = ['/etc/systemd/system', '/usr/local/lib/systemd/system', '/usr/lib/systemd/system', '/lib/systemd/system'];
+const SYSTEMD_UNIT_DIRS = [
+  '/etc/systemd/system',
+  '/usr/local/lib/systemd/system',
+  '/usr/lib/systemd/system',
+  '/lib/systemd/system',
+];
 /** Mount points whose systemd .mount units are recorded besides fstab. */
 const MOUNT_UNITS = ['/tmp', '/var/tmp', '/dev/shm', '/home', '/var', '/var/log', '/var/log/audit'];
 
@@ -187,7 +236,18 @@ const fstab: Collector = {
     const text = await reads.text('/etc/fstab');
     if (text !== undefined)
       for (const e of parseFstab(text).entries)
-        rows.push({ source: 'fstab', device: e.device, mountpoint: e.mountpoint, fstype: e.fstype, options: e.options, dump: e.dump, pass: e.pass, enabled: true, path: '/etc/fstab', line: e.line });
+        rows.push({
+          source: 'fstab',
+          device: e.device,
+          mountpoint: e.mountpoint,
+          fstype: e.fstype,
+          options: e.options,
+          dump: e.dump,
+          pass: e.pass,
+          enabled: true,
+          path: '/etc/fstab',
+          line: e.line,
+        });
     const wants = await reads.glob('/etc/systemd/system/*.wants');
     const requires = await reads.glob('/etc/systemd/system/*.requires');
     for (const mp of MOUNT_UNITS) {
@@ -247,8 +307,19 @@ const mounts: Collector = {
   liveOnly: true,
   async collect(ctx) {
     const r = await ctx.target.readText('/proc/self/mounts');
-    if (r.status !== 'ok') return { status: 'error', rows: [], sources: [], reason: r.status === 'absent' ? '/proc/self/mounts does not exist' : r.reason };
-    const rows: Row[] = parseProcMounts(r.text).entries.map((e) => ({ device: e.device, mountpoint: e.mountpoint, fstype: e.fstype, options: e.options }));
+    if (r.status !== 'ok')
+      return {
+        status: 'error',
+        rows: [],
+        sources: [],
+        reason: r.status === 'absent' ? '/proc/self/mounts does not exist' : r.reason,
+      };
+    const rows: Row[] = parseProcMounts(r.text).entries.map((e) => ({
+      device: e.device,
+      mountpoint: e.mountpoint,
+      fstype: e.fstype,
+      options: e.options,
+    }));
     return { status: 'complete', rows, sources: ['/proc/self/mounts'] };
   },
 };
@@ -258,7 +329,7 @@ const mounts: Collector = {
 const bootloader: Collector = {
   name: 'bootloader',
   description:
-    'GRUB 2 and Boot Loader Specification configuration: superusers and passwords (kind superusers, password; args [scheme, hash]) from grub.cfg (/boot/grub, /boot/grub2, /boot/efi/EFI/*), the /etc/grub.d scripts and RHEL\'s /boot/grub2/user.cfg (GRUB2_PASSWORD); kernel command lines from grub.cfg `linux` lines (cmdline, value = kernel image), GRUB_CMDLINE_LINUX and GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub and /etc/default/grub.d/*.cfg (default_cmdline, value = variable, effective value after all files) and BLS entries in /boot/loader/entries (bls_options, $kernelopts expanded from grubenv).',
+    "GRUB 2 and Boot Loader Specification configuration: superusers and passwords (kind superusers, password; args [scheme, hash]) from grub.cfg (/boot/grub, /boot/grub2, /boot/efi/EFI/*), the /etc/grub.d scripts and RHEL's /boot/grub2/user.cfg (GRUB2_PASSWORD); kernel command lines from grub.cfg `linux` lines (cmdline, value = kernel image), GRUB_CMDLINE_LINUX and GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub and /etc/default/grub.d/*.cfg (default_cmdline, value = variable, effective value after all files) and BLS entries in /boot/loader/entries (bls_options, $kernelopts expanded from grubenv).",
   fields: { kind: 'string', value: 'string', args: 'string_list', path: 'string', line: 'int' },
   async collect(ctx) {
     const reads = new Reads(ctx);
@@ -289,9 +360,18 @@ const bootloader: Collector = {
     for (const p of ['/etc/default/grub', ...(await reads.filesIn('/etc/default/grub.d', /\.cfg$/))]) {
       const text = await reads.text(p);
       if (text === undefined) continue;
-      for (const a of parseShellAssignments(text, vars)) if (a.name === 'GRUB_CMDLINE_LINUX' || a.name === 'GRUB_CMDLINE_LINUX_DEFAULT') last.set(a.name, { value: a.value, path: p, line: a.line });
+      for (const a of parseShellAssignments(text, vars))
+        if (a.name === 'GRUB_CMDLINE_LINUX' || a.name === 'GRUB_CMDLINE_LINUX_DEFAULT')
+          last.set(a.name, { value: a.value, path: p, line: a.line });
     }
-    for (const [name, a] of last) rows.push({ kind: 'default_cmdline', value: name, args: splitCmdline(a.value), path: a.path, line: a.line });
+    for (const [name, a] of last)
+      rows.push({
+        kind: 'default_cmdline',
+        value: name,
+        args: splitCmdline(a.value),
+        path: a.path,
+        line: a.line,
+      });
     // BLS entries; RHEL 8 keeps `kernelopts` in grubenv.
     let env = new Map<string, string>();
     for (const p of ['/boot/grub2/grubenv', '/boot/grub/grubenv']) {
@@ -311,12 +391,19 @@ const bootloader: Collector = {
 
 const kernelCmdline: Collector = {
   name: 'kernel_cmdline',
-  description: 'Arguments the running kernel was booted with, from /proc/cmdline: the argument, its key and its value (null for a bare flag).',
+  description:
+    'Arguments the running kernel was booted with, from /proc/cmdline: the argument, its key and its value (null for a bare flag).',
   fields: { arg: 'string', key: 'string', value: 'string' },
   liveOnly: true,
   async collect(ctx) {
     const r = await ctx.target.readText('/proc/cmdline', { maxBytes: 64 * 1024 });
-    if (r.status !== 'ok') return { status: 'error', rows: [], sources: [], reason: r.status === 'absent' ? '/proc/cmdline does not exist' : r.reason };
+    if (r.status !== 'ok')
+      return {
+        status: 'error',
+        rows: [],
+        sources: [],
+        reason: r.status === 'absent' ? '/proc/cmdline does not exist' : r.reason,
+      };
     const rows: Row[] = splitCmdline(r.text).map((arg) => ({ arg, ...splitArg(arg) }));
     return { status: 'complete', rows, sources: ['/proc/cmdline'] };
   },
@@ -328,24 +415,64 @@ const coredump: Collector = {
   name: 'coredump',
   description:
     'Core dump settings: `core` limits from /etc/security/limits.conf and /etc/security/limits.d/*.conf (source limits: domain, type, item, value; every line, in the order pam_limits reads them), and systemd-coredump settings (source systemd: key Storage, ProcessSizeMax, …; the effective value after /etc/systemd/coredump.conf and the coredump.conf.d drop-ins).',
-  fields: { source: 'string', domain: 'string', type: 'string', item: 'string', key: 'string', value: 'string', path: 'string', line: 'int' },
+  fields: {
+    source: 'string',
+    domain: 'string',
+    type: 'string',
+    item: 'string',
+    key: 'string',
+    value: 'string',
+    path: 'string',
+    line: 'int',
+  },
   async collect(ctx) {
     const reads = new Reads(ctx);
     const rows: Row[] = [];
-    for (const p of ['/etc/security/limits.conf', ...(await reads.filesIn('/etc/security/limits.d', /\.conf$/))]) {
+    for (const p of [
+      '/etc/security/limits.conf',
+      ...(await reads.filesIn('/etc/security/limits.d', /\.conf$/)),
+    ]) {
       const text = await reads.text(p);
       if (text === undefined) continue;
       for (const e of parseLimits(text).entries)
-        if (e.item === 'core') rows.push({ source: 'limits', domain: e.domain, type: e.type, item: e.item, key: null, value: e.value, path: p, line: e.line });
+        if (e.item === 'core')
+          rows.push({
+            source: 'limits',
+            domain: e.domain,
+            type: e.type,
+            item: e.item,
+            key: null,
+            value: e.value,
+            path: p,
+            line: e.line,
+          });
     }
-    const dropins = await reads.confDirs(['/etc/systemd/coredump.conf.d', '/run/systemd/coredump.conf.d', '/usr/local/lib/systemd/coredump.conf.d', '/usr/lib/systemd/coredump.conf.d'], /\.conf$/);
+    const dropins = await reads.confDirs(
+      [
+        '/etc/systemd/coredump.conf.d',
+        '/run/systemd/coredump.conf.d',
+        '/usr/local/lib/systemd/coredump.conf.d',
+        '/usr/lib/systemd/coredump.conf.d',
+      ],
+      /\.conf$/,
+    );
     const eff = new Map<string, Row>();
     for (const p of ['/usr/lib/systemd/coredump.conf', '/etc/systemd/coredump.conf', ...dropins]) {
       if (await reads.isMasked(p)) continue;
       const text = await reads.text(p);
       if (text === undefined) continue;
       for (const a of parseSystemdIni(text))
-        if (a.section === 'Coredump') eff.set(a.key, { source: 'systemd', domain: null, type: null, item: null, key: a.key, value: a.value, path: p, line: a.line });
+        if (a.section === 'Coredump')
+          eff.set(a.key, {
+            source: 'systemd',
+            domain: null,
+            type: null,
+            item: null,
+            key: a.key,
+            value: a.value,
+            path: p,
+            line: a.line,
+          });
     }
     rows.push(...eff.values());
     return reads.out(rows);
@@ -367,7 +494,8 @@ const timesync: Collector = {
       const text = await reads.text(main);
       if (text === undefined) continue;
       const ds = parseChronyConf(text);
-      for (const d of ds) rows.push({ daemon: 'chrony', directive: d.directive, value: d.value, path: main, line: d.line });
+      for (const d of ds)
+        rows.push({ daemon: 'chrony', directive: d.directive, value: d.value, path: main, line: d.line });
       for (const d of ds) {
         let patterns: string[] = [];
         if (d.directive === 'include') patterns = [d.value.split(' ')[0]!];
@@ -378,7 +506,8 @@ const timesync: Collector = {
           for (const p of await reads.glob(pat)) {
             const inc = await reads.text(p);
             if (inc === undefined) continue;
-            for (const x of parseChronyConf(inc)) rows.push({ daemon: 'chrony', directive: x.directive, value: x.value, path: p, line: x.line });
+            for (const x of parseChronyConf(inc))
+              rows.push({ daemon: 'chrony', directive: x.directive, value: x.value, path: p, line: x.line });
           }
         }
       }
@@ -391,17 +520,33 @@ const timesync: Collector = {
     const tsFiles = [
       '/usr/lib/systemd/timesyncd.conf',
       '/etc/systemd/timesyncd.conf',
-      ...(await reads.confDirs(['/etc/systemd/timesyncd.conf.d', '/run/systemd/timesyncd.conf.d', '/usr/local/lib/systemd/timesyncd.conf.d', '/usr/lib/systemd/timesyncd.conf.d'], /\.conf$/)),
+      ...(await reads.confDirs(
+        [
+          '/etc/systemd/timesyncd.conf.d',
+          '/run/systemd/timesyncd.conf.d',
+          '/usr/local/lib/systemd/timesyncd.conf.d',
+          '/usr/lib/systemd/timesyncd.conf.d',
+        ],
+        /\.conf$/,
+      )),
     ];
     for (const p of tsFiles) {
       const text = await reads.text(p);
       if (text === undefined) continue;
-      for (const d of parseTimesyncdConf(text)) rows.push({ daemon: 'timesyncd', directive: d.directive, value: d.value, path: p, line: d.line });
+      for (const d of parseTimesyncdConf(text))
+        rows.push({ daemon: 'timesyncd', directive: d.directive, value: d.value, path: p, line: d.line });
     }
     for (const p of ['/etc/ntp.conf', '/etc/ntpsec/ntp.conf']) {
       const text = await reads.text(p);
       if (text === undefined) continue;
-      for (const d of parseNtpConf(text)) rows.push({ daemon: p.includes('ntpsec') ? 'ntpsec' : 'ntp', directive: d.directive, value: d.value, path: p, line: d.line });
+      for (const d of parseNtpConf(text))
+        rows.push({
+          daemon: p.includes('ntpsec') ? 'ntpsec' : 'ntp',
+          directive: d.directive,
+          value: d.value,
+          path: p,
+          line: d.line,
+        });
     }
     return reads.out(rows);
   },
@@ -413,7 +558,14 @@ const mac: Collector = {
   name: 'mac',
   description:
     'AppArmor and SELinux. AppArmor: one row per profile defined in /etc/apparmor.d (key profile, name, value = mode flag: enforce, complain, kill, unconfined, prompt; `disabled` for profiles linked in /etc/apparmor.d/disable, `complain` for force-complain), and live: key state (enabled / disabled from /sys/module/apparmor/parameters/enabled) and key loaded (each profile in /sys/kernel/security/apparmor/profiles with its mode). SELinux: keys SELINUX and SELINUXTYPE from /etc/selinux/config (lower-cased values), and live: key state (enforcing / permissive from /sys/fs/selinux/enforce, disabled when selinuxfs is not mounted).',
-  fields: { framework: 'string', key: 'string', name: 'string', value: 'string', path: 'string', line: 'int' },
+  fields: {
+    framework: 'string',
+    key: 'string',
+    name: 'string',
+    value: 'string',
+    path: 'string',
+    line: 'int',
+  },
   async collect(ctx) {
     const reads = new Reads(ctx);
     const rows: Row[] = [];
@@ -421,7 +573,8 @@ const mac: Collector = {
     // AppArmor profile files.
     const dir = '/etc/apparmor.d';
     const ents = (await t.readdir(dir)) ?? [];
-    const linked = async (sub: string) => new Set(((await t.readdir(`${dir}/${sub}`)) ?? []).map((e) => e.name));
+    const linked = async (sub: string) =>
+      new Set(((await t.readdir(`${dir}/${sub}`)) ?? []).map((e) => e.name));
     const disabled = await linked('disable');
     const forced = await linked('force-complain');
     for (const e of ents) {
@@ -431,33 +584,88 @@ const mac: Collector = {
       const text = await reads.text(p);
       if (text === undefined) continue;
       for (const prof of parseAppArmorProfiles(text)) {
-        const mode = disabled.has(e.name) ? 'disabled' : forced.has(e.name) && prof.mode === 'enforce' ? 'complain' : prof.mode;
-        rows.push({ framework: 'apparmor', key: 'profile', name: prof.name, value: mode, path: p, line: prof.line });
+        const mode = disabled.has(e.name)
+          ? 'disabled'
+          : forced.has(e.name) && prof.mode === 'enforce'
+            ? 'complain'
+            : prof.mode;
+        rows.push({
+          framework: 'apparmor',
+          key: 'profile',
+          name: prof.name,
+          value: mode,
+          path: p,
+          line: prof.line,
+        });
       }
     }
     // SELinux configuration.
     const cfg = await reads.text('/etc/selinux/config');
     if (cfg !== undefined)
-      for (const a of parseSelinuxConfig(cfg)) if (a.key === 'SELINUX' || a.key === 'SELINUXTYPE') rows.push({ framework: 'selinux', key: a.key, name: null, value: a.value, path: '/etc/selinux/config', line: a.line });
+      for (const a of parseSelinuxConfig(cfg))
+        if (a.key === 'SELINUX' || a.key === 'SELINUXTYPE')
+          rows.push({
+            framework: 'selinux',
+            key: a.key,
+            name: null,
+            value: a.value,
+            path: '/etc/selinux/config',
+            line: a.line,
+          });
     if (ctx.mode === 'live') {
       const en = await t.readText('/sys/module/apparmor/parameters/enabled', { maxBytes: 64 });
       if (en.status === 'ok' || en.status === 'absent') {
         const on = en.status === 'ok' && en.text.trim().toUpperCase().startsWith('Y');
-        rows.push({ framework: 'apparmor', key: 'state', name: null, value: on ? 'enabled' : 'disabled', path: '/sys/module/apparmor/parameters/enabled', line: null });
+        rows.push({
+          framework: 'apparmor',
+          key: 'state',
+          name: null,
+          value: on ? 'enabled' : 'disabled',
+          path: '/sys/module/apparmor/parameters/enabled',
+          line: null,
+        });
         reads.found++;
         if (on) {
           const prof = await t.readText('/sys/kernel/security/apparmor/profiles');
-          if (prof.status === 'ok') for (const l of parseLoadedProfiles(prof.text)) rows.push({ framework: 'apparmor', key: 'loaded', name: l.name, value: l.mode, path: '/sys/kernel/security/apparmor/profiles', line: null });
+          if (prof.status === 'ok')
+            for (const l of parseLoadedProfiles(prof.text))
+              rows.push({
+                framework: 'apparmor',
+                key: 'loaded',
+                name: l.name,
+                value: l.mode,
+                path: '/sys/kernel/security/apparmor/profiles',
+                line: null,
+              });
           else if (prof.status === 'error') reads.problems.push(prof.reason);
         }
       }
       const enf = await t.readText('/sys/fs/selinux/enforce', { maxBytes: 64 });
       const state = enf.status === 'ok' ? (enf.text.trim() === '1' ? 'enforcing' : 'permissive') : 'disabled';
-      rows.push({ framework: 'selinux', key: 'state', name: null, value: state, path: '/sys/fs/selinux/enforce', line: null });
+      rows.push({
+        framework: 'selinux',
+        key: 'state',
+        name: null,
+        value: state,
+        path: '/sys/fs/selinux/enforce',
+        line: null,
+      });
       reads.found++;
     }
     return reads.out(rows);
   },
 };
 
-export const collectors: Collector[] = [sysctl, sysctlLive, modprobe, kernelModules, fstab, mounts, bootloader, kernelCmdline, coredump, timesync, mac];
+export const collectors: Collector[] = [
+  sysctl,
+  sysctlLive,
+  modprobe,
+  kernelModules,
+  fstab,
+  mounts,
+  bootloader,
+  kernelCmdline,
+  coredump,
+  timesync,
+  mac,
+];

@@ -132,7 +132,8 @@ const journald: Collector = {
     // systemd's drop-in precedence, with a drop-in linked to /dev/null masking its name.
     const reads = new Reads(ctx);
     const dropins: string[] = [];
-    for (const f of await reads.confDirs(JOURNALD_DROPIN_DIRS, /\.conf$/)) if (!(await reads.isMasked(f))) dropins.push(f);
+    for (const f of await reads.confDirs(JOURNALD_DROPIN_DIRS, /\.conf$/))
+      if (!(await reads.isMasked(f))) dropins.push(f);
     problems.push(...reads.problems);
     let main = '/etc/systemd/journald.conf';
     const st = await readConfigText(ctx, main);

@@ -21,7 +21,10 @@ interface Owner {
 }
 
 /** Maps socket inodes to the first process holding them, reading /proc/<pid>/fd link texts. */
-async function socketOwners(ctx: CollectContext, wanted: ReadonlySet<number>): Promise<{ owners: Map<number, Owner>; note?: string }> {
+async function socketOwners(
+  ctx: CollectContext,
+  wanted: ReadonlySet<number>,
+): Promise<{ owners: Map<number, Owner>; note?: string }> {
   const owners = new Map<number, Owner>();
   const procs = await ctx.target.readdir('/proc');
   if (!procs) return { owners, note: 'cannot list /proc; sockets are not joined to processes' };
@@ -63,7 +66,8 @@ async function socketOwners(ctx: CollectContext, wanted: ReadonlySet<number>): P
   await Promise.all(Array.from({ length: PID_CONCURRENCY }, worker));
   const notes: string[] = [];
   if (cut) notes.push(`process join ${cut}`);
-  if (denied > 0 && owners.size < wanted.size) notes.push(`${denied} processes' descriptors could not be read`);
+  if (denied > 0 && owners.size < wanted.size)
+    notes.push(`${denied} processes' descriptors could not be read`);
   return notes.length > 0 ? { owners, note: notes.join('; ') } : { owners };
 }
 
@@ -71,7 +75,17 @@ const sockets: Collector = {
   name: 'sockets',
   description:
     'TCP and UDP sockets of the running system from /proc/net/{tcp,tcp6,udp,udp6}: local address and port, state (listen, established, unconn …), whether it accepts connections or datagrams (listening), owner uid, and the process holding it (from /proc/<pid>/fd). Live only.',
-  fields: { proto: 'string', local: 'ip', port: 'int', state: 'string', listening: 'bool', uid: 'int', inode: 'int', pid: 'int', process: 'string' },
+  fields: {
+    proto: 'string',
+    local: 'ip',
+    port: 'int',
+    state: 'string',
+    listening: 'bool',
+    uid: 'int',
+    inode: 'int',
+    pid: 'int',
+    process: 'string',
+  },
   liveOnly: true,
   async collect(ctx) {
     const le = endianness() === 'LE';
@@ -89,24 +103,45 @@ const sockets: Collector = {
       sources.push(p);
       all.push(...parseProcNet(r.text, proto, le));
     }
-    if (sources.length === 0) return { status: 'error', rows: [], sources, reason: problems.join('; ') || 'no /proc/net socket table could be read' };
+    if (sources.length === 0)
+      return {
+        status: 'error',
+        rows: [],
+        sources,
+        reason: problems.join('; ') || 'no /proc/net socket table could be read',
+      };
     const wanted = new Set(all.map((s) => s.inode).filter((i) => i > 0));
     const { owners, note } = await socketOwners(ctx, wanted);
     const rows: Row[] = all.map((s) => {
       const o = owners.get(s.inode);
-      return { proto: s.proto, local: s.local, port: s.port, state: s.state, listening: s.listening, uid: s.uid, inode: s.inode, pid: o?.pid ?? null, process: o?.process ?? null };
+      return {
+        proto: s.proto,
+        local: s.local,
+        port: s.port,
+        state: s.state,
+        listening: s.listening,
+        uid: s.uid,
+        inode: s.inode,
+        pid: o?.pid ?? null,
+        process: o?.process ?? null,
+      };
     });
     if (note) sources.push('/proc/*/fd');
     const reasons = [...problems, ...(note ? [note] : [])];
     // A socket table that could not be read is a gap; a partial process join only loses labels.
-    const out = { status: problems.length > 0 ? ('incomplete' as const) : ('complete' as const), rows, sources };
+    const out = {
+      status: problems.length > 0 ? ('incomplete' as const) : ('complete' as const),
+      rows,
+      sources,
+    };
     return reasons.length > 0 ? { ...out, reason: reasons.join('; ') } : out;
   },
 };
 
 const interfaces: Collector = {
   name: 'interfaces',
-  description: 'Network interfaces of the running system from /sys/class/net: name, whether it is wireless (wireless/ or phy80211), operational state and MAC address. Live only.',
+  description:
+    'Network interfaces of the running system from /sys/class/net: name, whether it is wireless (wireless/ or phy80211), operational state and MAC address. Live only.',
   fields: { name: 'string', wireless: 'bool', operstate: 'string', mac: 'string' },
   liveOnly: true,
   async collect(ctx) {
@@ -115,13 +150,19 @@ const interfaces: Collector = {
     const rows: Row[] = [];
     for (const e of ents) {
       const base = `/sys/class/net/${e.name}`;
-      const has = async (p: string) => (await ctx.target.stat(p, { follow: false }).catch(() => null)) !== null;
+      const has = async (p: string) =>
+        (await ctx.target.stat(p, { follow: false }).catch(() => null)) !== null;
       const first = async (p: string) => {
         const r = await ctx.target.readText(p, { maxBytes: 256 });
         return r.status === 'ok' ? r.text.trim() || null : null;
       };
       const wireless = (await has(`${base}/wireless`)) || (await has(`${base}/phy80211`));
-      rows.push({ name: e.name, wireless, operstate: await first(`${base}/operstate`), mac: await first(`${base}/address`) });
+      rows.push({
+        name: e.name,
+        wireless,
+        operstate: await first(`${base}/operstate`),
+        mac: await first(`${base}/address`),
+      });
     }
     return { status: 'complete', rows, sources: ['/sys/class/net'] };
   },

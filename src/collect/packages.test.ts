@@ -10,7 +10,10 @@ import { encodePackageHeader } from './parsers/rpm-header.js';
 import { buildBdbHash } from './parsers/rpmdb-testutil.js';
 import type { Fact } from '../core/types.js';
 
-async function withRoot(files: Record<string, Buffer | string>, fn: (root: string) => Promise<void>): Promise<void> {
+async function withRoot(
+  files: Record<string, Buffer | string>,
+  fn: (root: string) => Promise<void>,
+): Promise<void> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'bulwark-pkg-'));
   try {
     for (const [p, body] of Object.entries(files)) {
@@ -54,13 +57,32 @@ async function makeRpmdb(dir: string, unflushed: typeof PKGS): Promise<{ db: Buf
 }
 
 void test('dpkg status: rows, installed only for "installed", line numbers', async () => {
-  const status = 'Package: telnetd\nStatus: deinstall ok config-files\nVersion: 0.17+2.4-2\nArchitecture: amd64\n\nPackage: openssh-server\nStatus: install ok installed\nVersion: 1:9.2p1-2\nArchitecture: amd64\n';
+  const status =
+    'Package: telnetd\nStatus: deinstall ok config-files\nVersion: 0.17+2.4-2\nArchitecture: amd64\n\nPackage: openssh-server\nStatus: install ok installed\nVersion: 1:9.2p1-2\nArchitecture: amd64\n';
   await withRoot({ '/var/lib/dpkg/status': status }, async (root) => {
     const f = await collect(root);
     assert.equal(f.status, 'complete');
     assert.deepEqual(f.rows, [
-      { name: 'telnetd', version: '0.17+2.4-2', arch: 'amd64', manager: 'dpkg', status: 'deinstall ok config-files', installed: false, path: '/var/lib/dpkg/status', line: 1 },
-      { name: 'openssh-server', version: '1:9.2p1-2', arch: 'amd64', manager: 'dpkg', status: 'install ok installed', installed: true, path: '/var/lib/dpkg/status', line: 6 },
+      {
+        name: 'telnetd',
+        version: '0.17+2.4-2',
+        arch: 'amd64',
+        manager: 'dpkg',
+        status: 'deinstall ok config-files',
+        installed: false,
+        path: '/var/lib/dpkg/status',
+        line: 1,
+      },
+      {
+        name: 'openssh-server',
+        version: '1:9.2p1-2',
+        arch: 'amd64',
+        manager: 'dpkg',
+        status: 'install ok installed',
+        installed: true,
+        path: '/var/lib/dpkg/status',
+        line: 6,
+      },
     ]);
   });
 });
@@ -69,25 +91,28 @@ void test('rpmdb.sqlite with committed frames still in the write-ahead log, read
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'bulwark-rpmdb-'));
   try {
     const { db, wal } = await makeRpmdb(tmp, PKGS.slice(2));
-    await withRoot({ '/usr/lib/sysimage/rpm/rpmdb.sqlite': db, '/usr/lib/sysimage/rpm/rpmdb.sqlite-wal': wal }, async (root) => {
-      await fs.mkdir(path.join(root, 'var/lib'), { recursive: true });
-      await fs.symlink('../../usr/lib/sysimage/rpm', path.join(root, 'var/lib/rpm'));
-      const before = await fs.readdir(path.join(root, 'usr/lib/sysimage/rpm'));
-      const f = await collect(root);
-      // One junk blob: the fact says so rather than pretending to be complete.
-      assert.equal(f.status, 'incomplete', f.reason);
-      assert.match(f.reason ?? '', /1 package header/);
-      assert.deepEqual(
-        f.rows.map((r) => [r['name'], r['version'], r['arch'], r['manager'], r['installed']]),
-        [
-          ['openssh-server', '8.7p1-38.el9', 'x86_64', 'rpm', true],
-          ['telnet-server', '1:0.17-85.el9', 'x86_64', 'rpm', true],
-          ['tzdata', '2024a-1.el9', 'noarch', 'rpm', true],
-        ],
-      );
-      // Nothing was written next to the database (no -shm, no journal).
-      assert.deepEqual(await fs.readdir(path.join(root, 'usr/lib/sysimage/rpm')), before);
-    });
+    await withRoot(
+      { '/usr/lib/sysimage/rpm/rpmdb.sqlite': db, '/usr/lib/sysimage/rpm/rpmdb.sqlite-wal': wal },
+      async (root) => {
+        await fs.mkdir(path.join(root, 'var/lib'), { recursive: true });
+        await fs.symlink('../../usr/lib/sysimage/rpm', path.join(root, 'var/lib/rpm'));
+        const before = await fs.readdir(path.join(root, 'usr/lib/sysimage/rpm'));
+        const f = await collect(root);
+        // One junk blob: the fact says so rather than pretending to be complete.
+        assert.equal(f.status, 'incomplete', f.reason);
+        assert.match(f.reason ?? '', /1 package header/);
+        assert.deepEqual(
+          f.rows.map((r) => [r['name'], r['version'], r['arch'], r['manager'], r['installed']]),
+          [
+            ['openssh-server', '8.7p1-38.el9', 'x86_64', 'rpm', true],
+            ['telnet-server', '1:0.17-85.el9', 'x86_64', 'rpm', true],
+            ['tzdata', '2024a-1.el9', 'noarch', 'rpm', true],
+          ],
+        );
+        // Nothing was written next to the database (no -shm, no journal).
+        assert.deepEqual(await fs.readdir(path.join(root, 'usr/lib/sysimage/rpm')), before);
+      },
+    );
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });
   }
@@ -113,11 +138,17 @@ void test('clean rpmdb.sqlite without a log is complete', async () => {
 
 void test('Berkeley DB Packages file (RHEL 7/8)', async () => {
   const key = (n: number) => Buffer.from([n, 0, 0, 0]);
-  const bdb = buildBdbHash([[key(0), Buffer.from([4, 0, 0, 0])], ...PKGS.map((p, i): [Buffer, Buffer] => [key(i + 1), encodePackageHeader(p)])]);
+  const bdb = buildBdbHash([
+    [key(0), Buffer.from([4, 0, 0, 0])],
+    ...PKGS.map((p, i): [Buffer, Buffer] => [key(i + 1), encodePackageHeader(p)]),
+  ]);
   await withRoot({ '/var/lib/rpm/Packages': bdb }, async (root) => {
     const f = await collect(root);
     assert.equal(f.status, 'complete', f.reason);
-    assert.deepEqual(f.rows.map((r) => r['version']), ['8.7p1-38.el9', '1:0.17-85.el9', '2024a-1.el9']);
+    assert.deepEqual(
+      f.rows.map((r) => r['version']),
+      ['8.7p1-38.el9', '1:0.17-85.el9', '2024a-1.el9'],
+    );
   });
 });
 
@@ -144,11 +175,14 @@ void test('no package database is absent; junk databases are errors, not crashes
 });
 
 void test('symlink loop on the rpm directory is reported, not thrown', async () => {
-  await withRoot({ '/var/lib/dpkg/status': 'Package: a\nStatus: install ok installed\nVersion: 1\n' }, async (root) => {
-    await fs.mkdir(path.join(root, 'usr/lib/sysimage'), { recursive: true });
-    await fs.symlink('/usr/lib/sysimage/rpm', path.join(root, 'usr/lib/sysimage/rpm'));
-    const f = await collect(root);
-    assert.equal(f.status, 'incomplete');
-    assert.equal(f.rows.length, 1);
-  });
+  await withRoot(
+    { '/var/lib/dpkg/status': 'Package: a\nStatus: install ok installed\nVersion: 1\n' },
+    async (root) => {
+      await fs.mkdir(path.join(root, 'usr/lib/sysimage'), { recursive: true });
+      await fs.symlink('/usr/lib/sysimage/rpm', path.join(root, 'usr/lib/sysimage/rpm'));
+      const f = await collect(root);
+      assert.equal(f.status, 'incomplete');
+      assert.equal(f.rows.length, 1);
+    },
+  );
 });

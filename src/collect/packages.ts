@@ -26,7 +26,14 @@ interface Part {
   unsupported: string[];
 }
 
-const emptyPart = (): Part => ({ rows: [], sources: [], found: false, incomplete: [], errors: [], unsupported: [] });
+const emptyPart = (): Part => ({
+  rows: [],
+  sources: [],
+  found: false,
+  incomplete: [],
+  errors: [],
+  unsupported: [],
+});
 
 async function dpkg(ctx: CollectContext): Promise<Part> {
   const part = emptyPart();
@@ -42,7 +49,8 @@ async function dpkg(ctx: CollectContext): Promise<Part> {
     return part;
   }
   part.found = true;
-  if (r.truncated) part.incomplete.push(`${DPKG_STATUS} is larger than ${DPKG_MAX} bytes; only its beginning was read`);
+  if (r.truncated)
+    part.incomplete.push(`${DPKG_STATUS} is larger than ${DPKG_MAX} bytes; only its beginning was read`);
   const parsed = parseDpkgStatus(r.text);
   for (const p of parsed.packages)
     part.rows.push({
@@ -55,7 +63,8 @@ async function dpkg(ctx: CollectContext): Promise<Part> {
       path: DPKG_STATUS,
       line: p.line,
     });
-  if (parsed.problems.length > 0) part.incomplete.push(`${DPKG_STATUS}: ${parsed.problems.slice(0, 3).join('; ')}`);
+  if (parsed.problems.length > 0)
+    part.incomplete.push(`${DPKG_STATUS}: ${parsed.problems.slice(0, 3).join('; ')}`);
   return part;
 }
 
@@ -72,7 +81,16 @@ function rpmRows(blobs: Iterable<Buffer>, source: string, part: Part): void {
       }
       continue;
     }
-    part.rows.push({ name: h.pkg.name, version: rpmEvr(h.pkg), arch: h.pkg.arch, manager: 'rpm', status: 'installed', installed: true, path: source, line: null });
+    part.rows.push({
+      name: h.pkg.name,
+      version: rpmEvr(h.pkg),
+      arch: h.pkg.arch,
+      manager: 'rpm',
+      status: 'installed',
+      installed: true,
+      path: source,
+      line: null,
+    });
   }
   if (bad > 0) part.incomplete.push(`${source}: ${bad} package header(s) could not be read (${firstReason})`);
 }
@@ -86,7 +104,8 @@ async function bytesOf(ctx: CollectContext, p: string, part: Part): Promise<Buff
     }
     return r;
   }
-  if (r.status !== 'absent') part.errors.push(r.status === 'error' || r.status === 'not_collected' ? r.reason : `${p} unreadable`);
+  if (r.status !== 'absent')
+    part.errors.push(r.status === 'error' || r.status === 'not_collected' ? r.reason : `${p} unreadable`);
   return undefined;
 }
 
@@ -187,7 +206,16 @@ const packages: Collector = {
   name: 'packages',
   description:
     'Installed packages from the package databases, read directly (never by running dpkg or rpm): /var/lib/dpkg/status (installed when the third Status word is "installed"), rpm\'s rpmdb.sqlite (rpm ≥ 4.16, write-ahead log applied) or Berkeley DB Packages file (RHEL 7/8) under /var/lib/rpm or /usr/lib/sysimage/rpm. version is the dpkg Version or rpm epoch:version-release.',
-  fields: { name: 'string', version: 'evr', arch: 'string', manager: 'string', status: 'string', installed: 'bool', path: 'string', line: 'int' },
+  fields: {
+    name: 'string',
+    version: 'evr',
+    arch: 'string',
+    manager: 'string',
+    status: 'string',
+    installed: 'bool',
+    path: 'string',
+    line: 'int',
+  },
   async collect(ctx) {
     const parts = [await dpkg(ctx), await rpm(ctx)];
     const rows = parts.flatMap((p) => p.rows);
@@ -198,7 +226,8 @@ const packages: Collector = {
     const found = parts.some((p) => p.found);
     if (!found) {
       if (errors.length > 0) return { status: 'error', rows, sources, reason: errors.join('; ') };
-      if (unsupported.length > 0) return { status: 'not_collected', rows, sources, reason: unsupported.join('; ') };
+      if (unsupported.length > 0)
+        return { status: 'not_collected', rows, sources, reason: unsupported.join('; ') };
       return { status: 'absent', rows, sources, reason: 'no dpkg status file and no rpm database found' };
     }
     const problems = [...errors, ...unsupported, ...incomplete];

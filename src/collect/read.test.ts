@@ -28,14 +28,20 @@ test('confDirs: earlier directories mask same-named files, survivors in name ord
   });
   try {
     const reads = new Reads(makeContext(await FsTarget.mounted(dir)));
-    assert.deepEqual(await reads.confDirs(['/etc/x.d', '/run/x.d', '/usr/lib/x.d'], /\.conf$/), ['/usr/lib/x.d/10-a.conf', '/etc/x.d/20-b.conf']);
+    assert.deepEqual(await reads.confDirs(['/etc/x.d', '/run/x.d', '/usr/lib/x.d'], /\.conf$/), [
+      '/usr/lib/x.d/10-a.conf',
+      '/etc/x.d/20-b.conf',
+    ]);
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
 });
 
 test('orderDropinPaths agrees with confDirs ordering', () => {
-  assert.deepEqual(orderDropinPaths(['/usr/lib/d/b.conf', '/etc/d/b.conf', '/usr/lib/d/a.conf'], ['/etc/d', '/usr/lib/d']), ['/usr/lib/d/a.conf', '/etc/d/b.conf']);
+  assert.deepEqual(
+    orderDropinPaths(['/usr/lib/d/b.conf', '/etc/d/b.conf', '/usr/lib/d/a.conf'], ['/etc/d', '/usr/lib/d']),
+    ['/usr/lib/d/a.conf', '/etc/d/b.conf'],
+  );
 });
 
 test('journald: a drop-in linked to /dev/null masks the vendor drop-in of the same name', async () => {

@@ -50,7 +50,9 @@ export class Reads {
   async filesIn(dir: string, re: RegExp): Promise<string[]> {
     const ents = await this.ctx.target.readdir(dir);
     if (!ents) return [];
-    return ents.filter((e) => (e.type === 'file' || e.type === 'symlink') && re.test(e.name)).map((e) => `${dir}/${e.name}`);
+    return ents
+      .filter((e) => (e.type === 'file' || e.type === 'symlink') && re.test(e.name))
+      .map((e) => `${dir}/${e.name}`);
   }
 
   /** Files of `*.d` directories with systemd-style masking by file name (the first directory wins), in name order. */
@@ -89,7 +91,11 @@ export class Reads {
  * Runs `fn` over `items` with at most `limit` calls in flight, results in input order. File reads
  * through the thread pool overlap; one at a time, a few hundred small files cost a round trip each.
  */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -13,7 +13,19 @@ import { collectors as cron } from './cron.js';
 import { collectors as special } from './special-files.js';
 import { collectors as system } from './system.js';
 
-const all: Collector[] = [...files, ...packages, ...services, ...accounts, ...kernel, ...network, ...sshd, ...logging, ...cron, ...special, ...system];
+const all: Collector[] = [
+  ...files,
+  ...packages,
+  ...services,
+  ...accounts,
+  ...kernel,
+  ...network,
+  ...sshd,
+  ...logging,
+  ...cron,
+  ...special,
+  ...system,
+];
 
 const byName = new Map<string, Collector>();
 for (const c of all) {
@@ -32,6 +44,11 @@ export function allCollectors(): Collector[] {
 /** What the engine needs to know of every fact kind: columns, parameters, live-only. */
 export function factSchemas(): FactSchemas {
   const out: Record<string, FactSchemas[string]> = {};
-  for (const c of allCollectors()) out[c.name] = { fields: c.fields, ...(c.params ? { params: c.params } : {}), ...(c.liveOnly ? { liveOnly: true } : {}) };
+  for (const c of allCollectors())
+    out[c.name] = {
+      fields: c.fields,
+      ...(c.params ? { params: c.params } : {}),
+      ...(c.liveOnly ? { liveOnly: true } : {}),
+    };
   return out;
 }

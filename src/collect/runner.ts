@@ -37,7 +37,10 @@ export async function collectFacts(
   for (const r of requests) unique.set(factKey(r), r);
   const out = new Map<string, Fact>();
   // Slow collectors first: their work (often a child process) overlaps everything else.
-  const queue = [...unique.entries()].sort(([, a], [, b]) => Number(collectorFor(b.name)?.slow ?? false) - Number(collectorFor(a.name)?.slow ?? false));
+  const queue = [...unique.entries()].sort(
+    ([, a], [, b]) =>
+      Number(collectorFor(b.name)?.slow ?? false) - Number(collectorFor(a.name)?.slow ?? false),
+  );
   let done = 0;
   const worker = async (): Promise<void> => {
     for (;;) {
@@ -56,17 +59,41 @@ export async function collectFacts(
 export async function collectOne(ctx: CollectContext, req: FactRequest): Promise<Fact> {
   const key = factKey(req);
   const base = { key, name: req.name, args: req.args };
-  const prov = (sources: string[]) => ({ collector: req.name, sources, mode: ctx.mode, at: new Date().toISOString() });
+  const prov = (sources: string[]) => ({
+    collector: req.name,
+    sources,
+    mode: ctx.mode,
+    at: new Date().toISOString(),
+  });
   const c = collectorFor(req.name);
-  if (!c) return { ...base, status: 'error', rows: [], provenance: prov([]), reason: `no collector named ${req.name}` };
+  if (!c)
+    return {
+      ...base,
+      status: 'error',
+      rows: [],
+      provenance: prov([]),
+      reason: `no collector named ${req.name}`,
+    };
   if (c.liveOnly && ctx.mode !== 'live')
-    return { ...base, status: 'not_collected', rows: [], provenance: prov([]), reason: `${req.name} only exists on a running system; not collected from an offline root` };
+    return {
+      ...base,
+      status: 'not_collected',
+      rows: [],
+      provenance: prov([]),
+      reason: `${req.name} only exists on a running system; not collected from an offline root`,
+    };
   try {
     const r = await c.collect(ctx, req.args);
     const fact: Fact = { ...base, status: r.status, rows: r.rows, provenance: prov(r.sources) };
     if (r.reason !== undefined) fact.reason = r.reason;
     return fact;
   } catch (e) {
-    return { ...base, status: 'error', rows: [], provenance: prov([]), reason: `collector ${req.name} failed: ${errorMessage(e)}` };
+    return {
+      ...base,
+      status: 'error',
+      rows: [],
+      provenance: prov([]),
+      reason: `collector ${req.name} failed: ${errorMessage(e)}`,
+    };
   }
 }

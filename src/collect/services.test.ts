@@ -29,7 +29,8 @@ async function collect(root: string): Promise<Fact> {
   return collectOne(makeContext(await FsTarget.mounted(root)), { name: 'services', args: {} });
 }
 
-const byName = (f: Fact, name: string, source = 'systemd'): Row | undefined => f.rows.find((r) => r['name'] === name && r['source'] === source);
+const byName = (f: Fact, name: string, source = 'systemd'): Row | undefined =>
+  f.rows.find((r) => r['name'] === name && r['source'] === source);
 
 const V = '/lib/systemd/system';
 const E = '/etc/systemd/system';
@@ -37,19 +38,24 @@ const E = '/etc/systemd/system';
 void test('systemd: enabled, disabled, static, masked, alias, template instances, /etc override', async () => {
   await withRoot(
     {
-      [`${V}/avahi-daemon.service`]: '[Unit]\nDescription=Avahi\n[Service]\nExecStart=/usr/sbin/avahi-daemon -s\n[Install]\nWantedBy=multi-user.target\nAlias=dbus-org.freedesktop.Avahi.service\n',
+      [`${V}/avahi-daemon.service`]:
+        '[Unit]\nDescription=Avahi\n[Service]\nExecStart=/usr/sbin/avahi-daemon -s\n[Install]\nWantedBy=multi-user.target\nAlias=dbus-org.freedesktop.Avahi.service\n',
       [`${E}/multi-user.target.wants/avahi-daemon.service`]: { symlink: `${V}/avahi-daemon.service` },
       [`${E}/dbus-org.freedesktop.Avahi.service`]: { symlink: `${V}/avahi-daemon.service` },
       [`${V}/cups.service`]: '[Service]\nExecStart=/usr/sbin/cupsd -l\n[Install]\nWantedBy=printer.target\n',
-      [`${V}/systemd-journald.service`]: '[Unit]\nDescription=Journal\n[Service]\nExecStart=/lib/systemd/systemd-journald\n',
+      [`${V}/systemd-journald.service`]:
+        '[Unit]\nDescription=Journal\n[Service]\nExecStart=/lib/systemd/systemd-journald\n',
       [`${V}/ctrl-alt-del.target`]: '[Unit]\nDescription=Reboot\n',
       [`${E}/ctrl-alt-del.target`]: { symlink: '/dev/null' },
       [`${V}/debug-shell.service`]: '[Service]\nExecStart=/bin/sh\n[Install]\nWantedBy=sysinit.target\n',
       [`${E}/debug-shell.service`]: '',
-      [`${V}/getty@.service`]: '[Service]\nExecStart=-/sbin/agetty %I\n[Install]\nWantedBy=getty.target\nDefaultInstance=tty1\n',
+      [`${V}/getty@.service`]:
+        '[Service]\nExecStart=-/sbin/agetty %I\n[Install]\nWantedBy=getty.target\nDefaultInstance=tty1\n',
       [`${E}/getty.target.wants/getty@tty1.service`]: { symlink: `${V}/getty@.service` },
-      [`${V}/rsync.service`]: '[Service]\nExecStart=/usr/bin/rsync --daemon --no-detach\n[Install]\nWantedBy=multi-user.target\n',
-      [`${E}/rsync.service`]: '[Service]\nExecStart=/usr/bin/rsync --daemon --config=/etc/rsyncd-local.conf\n[Install]\nWantedBy=multi-user.target\n',
+      [`${V}/rsync.service`]:
+        '[Service]\nExecStart=/usr/bin/rsync --daemon --no-detach\n[Install]\nWantedBy=multi-user.target\n',
+      [`${E}/rsync.service`]:
+        '[Service]\nExecStart=/usr/bin/rsync --daemon --config=/etc/rsyncd-local.conf\n[Install]\nWantedBy=multi-user.target\n',
       [`${V}/multi-user.target.wants/systemd-logind.service`]: { symlink: '../systemd-logind.service' },
       [`${V}/systemd-logind.service`]: '[Service]\nExecStart=/lib/systemd/systemd-logind\n',
       [`${E}/sockets.target.wants/telnet.socket`]: { symlink: '/usr/lib/systemd/system/telnet.socket' },
@@ -94,7 +100,8 @@ void test('systemd: enabled, disabled, static, masked, alias, template instances
 void test('merged /usr: /lib links to /usr/lib and units are listed once', async () => {
   await withRoot(
     {
-      '/usr/lib/systemd/system/sshd.service': '[Service]\nExecStart=/usr/sbin/sshd -D\n[Install]\nWantedBy=multi-user.target\n',
+      '/usr/lib/systemd/system/sshd.service':
+        '[Service]\nExecStart=/usr/sbin/sshd -D\n[Install]\nWantedBy=multi-user.target\n',
       '/lib': { symlink: 'usr/lib' },
     },
     async (root) => {
@@ -132,9 +139,11 @@ void test('SysV scripts and rc links; shadowed by a native unit', async () => {
 void test('inetd and xinetd entries with path and line', async () => {
   await withRoot(
     {
-      '/etc/inetd.conf': '# comment\ntelnet stream tcp nowait root /usr/sbin/tcpd /usr/sbin/in.telnetd\n#<off># tftp dgram udp wait nobody /usr/sbin/in.tftpd /srv/tftp\n',
+      '/etc/inetd.conf':
+        '# comment\ntelnet stream tcp nowait root /usr/sbin/tcpd /usr/sbin/in.telnetd\n#<off># tftp dgram udp wait nobody /usr/sbin/in.tftpd /srv/tftp\n',
       '/etc/xinetd.conf': 'defaults\n{\n instances = 60\n}\nincludedir /etc/xinetd.d\n',
-      '/etc/xinetd.d/rsh': 'service shell\n{\n\tsocket_type = stream\n\tserver = /usr/sbin/in.rshd\n\tdisable = no\n}\n',
+      '/etc/xinetd.d/rsh':
+        'service shell\n{\n\tsocket_type = stream\n\tserver = /usr/sbin/in.rshd\n\tdisable = no\n}\n',
       '/etc/xinetd.d/tftp': 'service tftp\n{\n\tserver = /usr/sbin/in.tftpd\n\tdisable = yes\n}\n',
       '/etc/xinetd.d/tftp.rpmsave': 'service tftp\n{\n\tdisable = no\n}\n',
     },
@@ -160,7 +169,8 @@ void test('nothing to read is absent; a symlink loop in a unit directory is repo
   });
   await withRoot(
     {
-      [`${V}/cron.service`]: '[Service]\nExecStart=/usr/sbin/cron -f\n[Install]\nWantedBy=multi-user.target\n',
+      [`${V}/cron.service`]:
+        '[Service]\nExecStart=/usr/sbin/cron -f\n[Install]\nWantedBy=multi-user.target\n',
       [`${E}/loop.service`]: { symlink: `${E}/loop2.service` },
       [`${E}/loop2.service`]: { symlink: `${E}/loop.service` },
       [`${E}/junk.service`]: '\u0000\u0001\u0002binary',
@@ -174,15 +184,23 @@ void test('nothing to read is absent; a symlink loop in a unit directory is repo
 });
 
 void test('offline: active is null and /run is not read', async () => {
-  await withRoot({ '/run/systemd/system/evil.service': '[Service]\nExecStart=/bin/true\n', [`${V}/cron.service`]: '[Service]\nExecStart=/usr/sbin/cron\n' }, async (root) => {
-    const f = await collect(root);
-    assert.equal(byName(f, 'evil.service'), undefined);
-    assert.equal(byName(f, 'cron.service')?.['active'], null);
-  });
+  await withRoot(
+    {
+      '/run/systemd/system/evil.service': '[Service]\nExecStart=/bin/true\n',
+      [`${V}/cron.service`]: '[Service]\nExecStart=/usr/sbin/cron\n',
+    },
+    async (root) => {
+      const f = await collect(root);
+      assert.equal(byName(f, 'evil.service'), undefined);
+      assert.equal(byName(f, 'cron.service')?.['active'], null);
+    },
+  );
 });
 
 void test('systemctl list-units output', () => {
-  const m = parseListUnits('  cron.service   loaded active running Regular background program\n● foo.service not-found inactive dead foo.service\nsys-devices-x.device loaded active plugged x\n');
+  const m = parseListUnits(
+    '  cron.service   loaded active running Regular background program\n● foo.service not-found inactive dead foo.service\nsys-devices-x.device loaded active plugged x\n',
+  );
   assert.equal(m.get('cron.service'), 'active');
   assert.equal(m.get('foo.service'), 'inactive');
   assert.equal(m.size, 3);

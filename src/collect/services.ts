@@ -12,7 +12,8 @@ import type { DirEntry, FileInfo } from '../targets/target.js';
 import { hasSection, lastValue, listValues, parseUnitFile } from './parsers/systemd-unit.js';
 import { parseInetdConf, parseXinetdConf, xinetdEnabled } from './parsers/inetd.js';
 
-const UNIT_RE = /^[A-Za-z0-9:_.\\@-]+\.(service|socket|target|timer|path|mount|automount|swap|slice|scope|device)$/;
+const UNIT_RE =
+  /^[A-Za-z0-9:_.\\@-]+\.(service|socket|target|timer|path|mount|automount|swap|slice|scope|device)$/;
 const MAX_UNIT_BYTES = 256 * 1024;
 
 interface UnitDir {
@@ -36,7 +37,8 @@ const UNIT_DIRS: UnitDir[] = [
 const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
 const dirname = (p: string) => p.slice(0, Math.max(p.lastIndexOf('/'), 0)) || '/';
 const joinPath = (dir: string, rel: string) => (rel.startsWith('/') ? rel : `${dir}/${rel}`);
-const isNullLink = (t: string | undefined) => t !== undefined && t.replace(/\/+/g, '/').replace(/\/$/, '') === '/dev/null';
+const isNullLink = (t: string | undefined) =>
+  t !== undefined && t.replace(/\/+/g, '/').replace(/\/$/, '') === '/dev/null';
 /** `foo@bar.service` → `foo@.service`; undefined for a non-instance. */
 const templateOf = (name: string) => {
   const m = /^([^@]+)@(.+)(\.[a-z]+)$/.exec(name);
@@ -62,7 +64,12 @@ interface Scan {
   found: boolean;
 }
 
-async function safeStat(ctx: CollectContext, p: string, follow: boolean, problems: string[]): Promise<FileInfo | null> {
+async function safeStat(
+  ctx: CollectContext,
+  p: string,
+  follow: boolean,
+  problems: string[],
+): Promise<FileInfo | null> {
   try {
     return await ctx.target.stat(p, { follow });
   } catch (e) {
@@ -93,7 +100,9 @@ async function systemdUnits(ctx: CollectContext, scan: Scan): Promise<Set<string
     // lstat every candidate unit file of this directory at once (the loop below stays in name order).
     const infos = new Map(
       await mapLimit(
-        ents.filter((e) => UNIT_RE.test(e.name) && !claims.has(e.name) && (e.type === 'file' || e.type === 'symlink')),
+        ents.filter(
+          (e) => UNIT_RE.test(e.name) && !claims.has(e.name) && (e.type === 'file' || e.type === 'symlink'),
+        ),
         16,
         async (e) => [e.name, await safeStat(ctx, `${dir.path}/${e.name}`, false, scan.problems)] as const,
       ),
@@ -113,7 +122,8 @@ async function systemdUnits(ctx: CollectContext, scan: Scan): Promise<Set<string
             const li = await safeStat(ctx, `${full}/${l.name}`, false, scan.problems);
             const target = li?.target !== undefined ? base(li.target) : undefined;
             // A link named after an alias still enables the unit it points to.
-            if (target && target !== l.name && target !== tpl && UNIT_RE.test(target)) want(target, m[1]!, dir.origin);
+            if (target && target !== l.name && target !== tpl && UNIT_RE.test(target))
+              want(target, m[1]!, dir.origin);
           }
         }
         continue;
@@ -129,8 +139,15 @@ async function systemdUnits(ctx: CollectContext, scan: Scan): Promise<Set<string
   const rowsByName = new Map<string, Row>();
   const aliasOf = new Map<string, string>();
   const ordered = [...claims.values()].sort((a, b) => byText(a.name, b.name));
-  const fragmentOf = (c: (typeof ordered)[number]) => (c.info.type === 'symlink' && !isNullLink(c.info.target) ? joinPath(dirname(c.entry), c.info.target ?? '') : c.entry);
-  const texts = await mapLimit(ordered, 16, (c) => (c.info.type === 'symlink' ? isNullLink(c.info.target) : c.info.size === 0) ? Promise.resolve(undefined) : ctx.target.readText(fragmentOf(c), { maxBytes: MAX_UNIT_BYTES }));
+  const fragmentOf = (c: (typeof ordered)[number]) =>
+    c.info.type === 'symlink' && !isNullLink(c.info.target)
+      ? joinPath(dirname(c.entry), c.info.target ?? '')
+      : c.entry;
+  const texts = await mapLimit(ordered, 16, (c) =>
+    (c.info.type === 'symlink' ? isNullLink(c.info.target) : c.info.size === 0)
+      ? Promise.resolve(undefined)
+      : ctx.target.readText(fragmentOf(c), { maxBytes: MAX_UNIT_BYTES }),
+  );
   for (const [i, c] of ordered.entries()) {
     const unitType = c.name.slice(c.name.lastIndexOf('.') + 1);
     let fragment = c.entry;
@@ -152,14 +169,33 @@ async function systemdUnits(ctx: CollectContext, scan: Scan): Promise<Set<string
       const r = texts[i] ?? (await ctx.target.readText(fragment, { maxBytes: MAX_UNIT_BYTES }));
       if (r.status === 'ok' && !r.binary) {
         const entries = parseUnitFile(r.text);
-        wantedBy = [...listValues(entries, 'Install', 'WantedBy'), ...listValues(entries, 'Install', 'RequiredBy')];
+        wantedBy = [
+          ...listValues(entries, 'Install', 'WantedBy'),
+          ...listValues(entries, 'Install', 'RequiredBy'),
+        ];
         also = listValues(entries, 'Install', 'Also');
-        install = hasSection(entries, 'Install') && (wantedBy.length > 0 || also.length > 0 || listValues(entries, 'Install', 'Alias').length > 0 || lastValue(entries, 'Install', 'DefaultInstance') !== undefined);
-        exec = lastValue(entries, 'Service', 'ExecStart') ?? lastValue(entries, 'Socket', 'ListenStream') ?? lastValue(entries, 'Socket', 'ListenDatagram') ?? null;
-        line = entries.find((x) => x.section === 'Install' && (x.key === 'WantedBy' || x.key === 'RequiredBy'))?.line ?? null;
+        install =
+          hasSection(entries, 'Install') &&
+          (wantedBy.length > 0 ||
+            also.length > 0 ||
+            listValues(entries, 'Install', 'Alias').length > 0 ||
+            lastValue(entries, 'Install', 'DefaultInstance') !== undefined);
+        exec =
+          lastValue(entries, 'Service', 'ExecStart') ??
+          lastValue(entries, 'Socket', 'ListenStream') ??
+          lastValue(entries, 'Socket', 'ListenDatagram') ??
+          null;
+        line =
+          entries.find((x) => x.section === 'Install' && (x.key === 'WantedBy' || x.key === 'RequiredBy'))
+            ?.line ?? null;
       } else if (r.status === 'absent') {
         // A link whose target is gone: systemd reports the unit as not found.
-      } else scan.problems.push(r.status === 'ok' ? `${fragment} is binary` : `${fragment}: ${r.status === 'not_collected' || r.status === 'error' ? r.reason : 'unreadable'}`);
+      } else
+        scan.problems.push(
+          r.status === 'ok'
+            ? `${fragment} is binary`
+            : `${fragment}: ${r.status === 'not_collected' || r.status === 'error' ? r.reason : 'unreadable'}`,
+        );
     }
     const w = wanted.get(c.name);
     let state: string;
@@ -169,7 +205,16 @@ async function systemdUnits(ctx: CollectContext, scan: Scan): Promise<Set<string
       enabled = true;
       // A template enabled through instances only (getty@tty1.service → getty@.service) is indirect.
       if (c.name.includes('@.') && !direct.has(c.name)) state = 'indirect';
-      else state = w.origins.has('etc') ? 'enabled' : w.origins.has('run') ? 'enabled-runtime' : w.origins.has('gen') ? 'generated' : install ? 'enabled' : 'static';
+      else
+        state = w.origins.has('etc')
+          ? 'enabled'
+          : w.origins.has('run')
+            ? 'enabled-runtime'
+            : w.origins.has('gen')
+              ? 'generated'
+              : install
+                ? 'enabled'
+                : 'static';
     } else if (c.dir.origin === 'gen') state = 'generated';
     else if (!install) state = 'static';
     else if (also.length > 0 && wantedBy.length === 0) state = 'indirect';
@@ -196,7 +241,13 @@ async function systemdUnits(ctx: CollectContext, scan: Scan): Promise<Set<string
     const target = rowsByName.get(canonical);
     if (!r) continue;
     const enabled = Boolean(r['enabled']) || Boolean(target?.['enabled']);
-    rowsByName.set(alias, { ...r, state: 'alias', enabled, wanted_by: target?.['wanted_by'] ?? r['wanted_by'] ?? [], exec: target?.['exec'] ?? r['exec'] ?? null });
+    rowsByName.set(alias, {
+      ...r,
+      state: 'alias',
+      enabled,
+      wanted_by: target?.['wanted_by'] ?? r['wanted_by'] ?? [],
+      exec: target?.['exec'] ?? r['exec'] ?? null,
+    });
   }
   // Instances of templates enabled through wants links (getty@tty1.service), and links to units not found.
   for (const [name, w] of wanted) {
@@ -208,11 +259,17 @@ async function systemdUnits(ctx: CollectContext, scan: Scan): Promise<Set<string
       name,
       unit_type: name.slice(name.lastIndexOf('.') + 1),
       source: 'systemd',
-      state: t ? (w.origins.has('etc') ? 'enabled' : w.origins.has('run') ? 'enabled-runtime' : 'static') : 'not-found',
+      state: t
+        ? w.origins.has('etc')
+          ? 'enabled'
+          : w.origins.has('run')
+            ? 'enabled-runtime'
+            : 'static'
+        : 'not-found',
       enabled: t ? !t['masked'] : true,
       masked,
       active: null,
-      path: t ? t['path'] ?? null : null,
+      path: t ? (t['path'] ?? null) : null,
       line: null,
       wanted_by: t?.['wanted_by'] ?? [],
       enabled_by: [...w.by].sort(),
@@ -224,9 +281,24 @@ async function systemdUnits(ctx: CollectContext, scan: Scan): Promise<Set<string
   return names;
 }
 
-const SYSV_SKIP = new Set(['README', 'skeleton', 'rc', 'rcS', 'functions', '.depend.boot', '.depend.start', '.depend.stop', '.legacy-bootordering']);
+const SYSV_SKIP = new Set([
+  'README',
+  'skeleton',
+  'rc',
+  'rcS',
+  'functions',
+  '.depend.boot',
+  '.depend.start',
+  '.depend.stop',
+  '.legacy-bootordering',
+]);
 
-async function sysv(ctx: CollectContext, scan: Scan, native: Set<string>, systemdPresent: boolean): Promise<void> {
+async function sysv(
+  ctx: CollectContext,
+  scan: Scan,
+  native: Set<string>,
+  systemdPresent: boolean,
+): Promise<void> {
   const scripts = await ctx.target.readdir('/etc/init.d');
   if (!scripts) return;
   scan.found = true;
@@ -251,7 +323,13 @@ async function sysv(ctx: CollectContext, scan: Scan, native: Set<string>, system
     }
   }
   for (const s of scripts) {
-    if (SYSV_SKIP.has(s.name) || s.name.startsWith('.') || s.name.endsWith('.dpkg-dist') || s.name.endsWith('.rpmsave')) continue;
+    if (
+      SYSV_SKIP.has(s.name) ||
+      s.name.startsWith('.') ||
+      s.name.endsWith('.dpkg-dist') ||
+      s.name.endsWith('.rpmsave')
+    )
+      continue;
     if (s.type !== 'file' && s.type !== 'symlink') continue;
     const levels = started.get(s.name) ?? [];
     // systemd ignores an init script that has a native unit of the same name.
@@ -330,7 +408,8 @@ async function xinetd(ctx: CollectContext, scan: Scan): Promise<void> {
     if (!ents) continue;
     // xinetd skips files with a dot or ending in ~ in an includedir.
     for (const e of ents) {
-      if (e.name.includes('.') || e.name.endsWith('~') || (e.type !== 'file' && e.type !== 'symlink')) continue;
+      if (e.name.includes('.') || e.name.endsWith('~') || (e.type !== 'file' && e.type !== 'symlink'))
+        continue;
       const t = await readConf(ctx, `${d}/${e.name}`, scan);
       if (t !== undefined) files.push({ path: `${d}/${e.name}`, text: t });
     }
@@ -359,7 +438,10 @@ async function xinetd(ctx: CollectContext, scan: Scan): Promise<void> {
 export function parseListUnits(text: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const raw of text.split('\n')) {
-    const f = raw.replace(/^[\s●*×]+/, '').trim().split(/\s+/);
+    const f = raw
+      .replace(/^[\s●*×]+/, '')
+      .trim()
+      .split(/\s+/);
     if (f.length >= 3 && UNIT_RE.test(f[0]!)) out.set(f[0]!, f[2]!);
   }
   return out;
@@ -367,29 +449,40 @@ export function parseListUnits(text: string): Map<string, string> {
 
 function runSystemctl(): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('systemctl', ['list-units', '--all', '--plain', '--no-legend', '--no-pager'], { timeout: 5000, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, SYSTEMD_COLORS: '0' } }, (err, stdout) => {
-      if (err) reject(new Error(err.message));
-      else resolve(stdout);
-    });
+    execFile(
+      'systemctl',
+      ['list-units', '--all', '--plain', '--no-legend', '--no-pager'],
+      { timeout: 5000, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, SYSTEMD_COLORS: '0' } },
+      (err, stdout) => {
+        if (err) reject(new Error(err.message));
+        else resolve(stdout);
+      },
+    );
   });
 }
 
 /** Live only: the active state of each unit, or why it is unknown. */
-async function activeStates(ctx: CollectContext, scan: Scan): Promise<{ states?: Map<string, string>; reason?: string }> {
+async function activeStates(
+  ctx: CollectContext,
+  scan: Scan,
+): Promise<{ states?: Map<string, string>; reason?: string }> {
   if (ctx.mode !== 'live') return { reason: 'active state only exists on a running system' };
   // sd_booted(3): systemd is PID 1 exactly when /run/systemd/system exists.
   const booted = await safeStat(ctx, '/run/systemd/system', true, scan.problems);
-  if (!booted || booted.type !== 'dir') return { reason: 'systemd is not running on this host (no /run/systemd/system); active state unknown' };
+  if (!booted || booted.type !== 'dir')
+    return { reason: 'systemd is not running on this host (no /run/systemd/system); active state unknown' };
   try {
     const states = parseListUnits(await runSystemctl());
     scan.sources.push('systemctl list-units');
     return { states };
   } catch {
     const ents = await ctx.target.readdir('/run/systemd/units');
-    if (!ents) return { reason: 'systemctl failed and /run/systemd/units is unreadable; active state unknown' };
+    if (!ents)
+      return { reason: 'systemctl failed and /run/systemd/units is unreadable; active state unknown' };
     scan.sources.push('/run/systemd/units');
     const states = new Map<string, string>();
-    for (const e of ents) if (e.name.startsWith('invocation:')) states.set(e.name.slice('invocation:'.length), 'active');
+    for (const e of ents)
+      if (e.name.startsWith('invocation:')) states.set(e.name.slice('invocation:'.length), 'active');
     return { states };
   }
 }
@@ -419,16 +512,28 @@ const services: Collector = {
     await sysv(ctx, scan, native, systemdPresent);
     await inetd(ctx, scan);
     await xinetd(ctx, scan);
-    if (!scan.found) return { status: scan.problems.length > 0 ? 'error' : 'absent', rows: [], sources: scan.sources, reason: scan.problems.join('; ') || 'no systemd unit directory, init.d, inetd.conf or xinetd configuration found' };
+    if (!scan.found)
+      return {
+        status: scan.problems.length > 0 ? 'error' : 'absent',
+        rows: [],
+        sources: scan.sources,
+        reason:
+          scan.problems.join('; ') ||
+          'no systemd unit directory, init.d, inetd.conf or xinetd configuration found',
+      };
     const act = systemdPresent ? await activeStates(ctx, scan) : { reason: 'no systemd units' };
     let rows = scan.rows;
     if (act.states) {
       const states = act.states;
-      rows = rows.map((r) => (r['source'] === 'systemd' ? { ...r, active: states.get(r['name'] as string) ?? 'inactive' } : r));
+      rows = rows.map((r) =>
+        r['source'] === 'systemd' ? { ...r, active: states.get(r['name'] as string) ?? 'inactive' } : r,
+      );
     }
     const notes = [...scan.problems];
-    if (scan.problems.length > 0) return { status: 'incomplete', rows, sources: scan.sources, reason: notes.join('; ') };
-    if (ctx.mode === 'live' && act.reason) return { status: 'complete', rows, sources: scan.sources, reason: act.reason };
+    if (scan.problems.length > 0)
+      return { status: 'incomplete', rows, sources: scan.sources, reason: notes.join('; ') };
+    if (ctx.mode === 'live' && act.reason)
+      return { status: 'complete', rows, sources: scan.sources, reason: act.reason };
     return { status: 'complete', rows, sources: scan.sources };
   },
 };

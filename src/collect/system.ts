@@ -8,7 +8,8 @@ export function parseOsRelease(text: string): Record<string, string> {
     const m = /^\s*([A-Z0-9_]+)=(.*)$/.exec(line);
     if (!m) continue;
     let v = m[2]!.trim();
-    if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))) v = v.slice(1, -1).replace(/\\(["'$`\\])/g, '$1');
+    if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'")))
+      v = v.slice(1, -1).replace(/\\(["'$`\\])/g, '$1');
     out[m[1]!] = v;
   }
   return out;
@@ -16,8 +17,18 @@ export function parseOsRelease(text: string): Record<string, string> {
 
 const osFact: Collector = {
   name: 'os',
-  description: 'Operating system identity from /etc/os-release (or /usr/lib/os-release), hostname, machine-id, and the running kernel when live.',
-  fields: { id: 'string', id_like: 'string', version_id: 'string', pretty_name: 'string', hostname: 'string', machine_id: 'string', kernel: 'string', family: 'string' },
+  description:
+    'Operating system identity from /etc/os-release (or /usr/lib/os-release), hostname, machine-id, and the running kernel when live.',
+  fields: {
+    id: 'string',
+    id_like: 'string',
+    version_id: 'string',
+    pretty_name: 'string',
+    hostname: 'string',
+    machine_id: 'string',
+    kernel: 'string',
+    family: 'string',
+  },
   async collect(ctx) {
     const sources: string[] = [];
     let rel: Record<string, string> | undefined;
@@ -41,11 +52,43 @@ const osFact: Collector = {
     const id = rel?.['ID'] ?? null;
     const like = rel?.['ID_LIKE'] ?? '';
     const words = [id ?? '', ...like.split(/\s+/)];
-    const family = words.some((w) => ['rhel', 'fedora', 'centos'].includes(w)) ? 'rhel' : words.some((w) => ['debian', 'ubuntu'].includes(w)) ? 'debian' : id;
-    if (!rel) return { status: 'absent', rows: [{ id: null, id_like: null, version_id: null, pretty_name: null, hostname, machine_id: machineId, kernel, family: null }], sources, reason: 'no os-release file' };
+    const family = words.some((w) => ['rhel', 'fedora', 'centos'].includes(w))
+      ? 'rhel'
+      : words.some((w) => ['debian', 'ubuntu'].includes(w))
+        ? 'debian'
+        : id;
+    if (!rel)
+      return {
+        status: 'absent',
+        rows: [
+          {
+            id: null,
+            id_like: null,
+            version_id: null,
+            pretty_name: null,
+            hostname,
+            machine_id: machineId,
+            kernel,
+            family: null,
+          },
+        ],
+        sources,
+        reason: 'no os-release file',
+      };
     return {
       status: 'complete',
-      rows: [{ id, id_like: like || null, version_id: rel['VERSION_ID'] ?? null, pretty_name: rel['PRETTY_NAME'] ?? null, hostname, machine_id: machineId, kernel, family }],
+      rows: [
+        {
+          id,
+          id_like: like || null,
+          version_id: rel['VERSION_ID'] ?? null,
+          pretty_name: rel['PRETTY_NAME'] ?? null,
+          hostname,
+          machine_id: machineId,
+          kernel,
+          family,
+        },
+      ],
       sources,
     };
   },

@@ -103,7 +103,7 @@ function decodeSalt(s: string): Buffer | undefined {
 /** Bytes in yescrypt's base-64 (3 bytes → 4 characters, least significant bits first). */
 function encode64(src: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < src.length; ) {
+  for (let i = 0; i < src.length;) {
     let value = 0;
     let bits = 0;
     do {
@@ -137,7 +137,15 @@ export function parseYescrypt(hash: string): YescryptParams | undefined {
     const r = fixed30(hash, 4);
     const p = fixed30(hash, 9);
     if (nlog < 1 || nlog > 63 || r === undefined || p === undefined || last < 14) return undefined;
-    return { flags: 0, N: 2 ** nlog, r, p, t: 0, salt: Buffer.from(hash.slice(14, last), 'utf8'), setting: hash.slice(0, last) };
+    return {
+      flags: 0,
+      N: 2 ** nlog,
+      r,
+      p,
+      t: 0,
+      salt: Buffer.from(hash.slice(14, last), 'utf8'),
+      setting: hash.slice(0, last),
+    };
   }
   if (!hash.startsWith('$y$')) return undefined;
   const fl = decodeUint32(hash, 3, 0);
@@ -194,51 +202,121 @@ function computable(P: YescryptParams): boolean {
 
 /** Salsa20 with `rounds` rounds on the 16 words at B[o…o+15], stored in shuffled order (x[5i%16] = B[i]). */
 function salsa(B: Uint32Array, o: number, rounds: number): void {
-  let x0 = B[o]! | 0, x5 = B[o + 1]! | 0, x10 = B[o + 2]! | 0, x15 = B[o + 3]! | 0;
-  let x4 = B[o + 4]! | 0, x9 = B[o + 5]! | 0, x14 = B[o + 6]! | 0, x3 = B[o + 7]! | 0;
-  let x8 = B[o + 8]! | 0, x13 = B[o + 9]! | 0, x2 = B[o + 10]! | 0, x7 = B[o + 11]! | 0;
-  let x12 = B[o + 12]! | 0, x1 = B[o + 13]! | 0, x6 = B[o + 14]! | 0, x11 = B[o + 15]! | 0;
-  const j0 = x0, j5 = x5, j10 = x10, j15 = x15, j4 = x4, j9 = x9, j14 = x14, j3 = x3;
-  const j8 = x8, j13 = x13, j2 = x2, j7 = x7, j12 = x12, j1 = x1, j6 = x6, j11 = x11;
+  let x0 = B[o]! | 0,
+    x5 = B[o + 1]! | 0,
+    x10 = B[o + 2]! | 0,
+    x15 = B[o + 3]! | 0;
+  let x4 = B[o + 4]! | 0,
+    x9 = B[o + 5]! | 0,
+    x14 = B[o + 6]! | 0,
+    x3 = B[o + 7]! | 0;
+  let x8 = B[o + 8]! | 0,
+    x13 = B[o + 9]! | 0,
+    x2 = B[o + 10]! | 0,
+    x7 = B[o + 11]! | 0;
+  let x12 = B[o + 12]! | 0,
+    x1 = B[o + 13]! | 0,
+    x6 = B[o + 14]! | 0,
+    x11 = B[o + 15]! | 0;
+  const j0 = x0,
+    j5 = x5,
+    j10 = x10,
+    j15 = x15,
+    j4 = x4,
+    j9 = x9,
+    j14 = x14,
+    j3 = x3;
+  const j8 = x8,
+    j13 = x13,
+    j2 = x2,
+    j7 = x7,
+    j12 = x12,
+    j1 = x1,
+    j6 = x6,
+    j11 = x11;
   let u: number;
   for (let i = 0; i < rounds; i += 2) {
-    u = (x0 + x12) | 0; x4 ^= (u << 7) | (u >>> 25);
-    u = (x4 + x0) | 0; x8 ^= (u << 9) | (u >>> 23);
-    u = (x8 + x4) | 0; x12 ^= (u << 13) | (u >>> 19);
-    u = (x12 + x8) | 0; x0 ^= (u << 18) | (u >>> 14);
-    u = (x5 + x1) | 0; x9 ^= (u << 7) | (u >>> 25);
-    u = (x9 + x5) | 0; x13 ^= (u << 9) | (u >>> 23);
-    u = (x13 + x9) | 0; x1 ^= (u << 13) | (u >>> 19);
-    u = (x1 + x13) | 0; x5 ^= (u << 18) | (u >>> 14);
-    u = (x10 + x6) | 0; x14 ^= (u << 7) | (u >>> 25);
-    u = (x14 + x10) | 0; x2 ^= (u << 9) | (u >>> 23);
-    u = (x2 + x14) | 0; x6 ^= (u << 13) | (u >>> 19);
-    u = (x6 + x2) | 0; x10 ^= (u << 18) | (u >>> 14);
-    u = (x15 + x11) | 0; x3 ^= (u << 7) | (u >>> 25);
-    u = (x3 + x15) | 0; x7 ^= (u << 9) | (u >>> 23);
-    u = (x7 + x3) | 0; x11 ^= (u << 13) | (u >>> 19);
-    u = (x11 + x7) | 0; x15 ^= (u << 18) | (u >>> 14);
-    u = (x0 + x3) | 0; x1 ^= (u << 7) | (u >>> 25);
-    u = (x1 + x0) | 0; x2 ^= (u << 9) | (u >>> 23);
-    u = (x2 + x1) | 0; x3 ^= (u << 13) | (u >>> 19);
-    u = (x3 + x2) | 0; x0 ^= (u << 18) | (u >>> 14);
-    u = (x5 + x4) | 0; x6 ^= (u << 7) | (u >>> 25);
-    u = (x6 + x5) | 0; x7 ^= (u << 9) | (u >>> 23);
-    u = (x7 + x6) | 0; x4 ^= (u << 13) | (u >>> 19);
-    u = (x4 + x7) | 0; x5 ^= (u << 18) | (u >>> 14);
-    u = (x10 + x9) | 0; x11 ^= (u << 7) | (u >>> 25);
-    u = (x11 + x10) | 0; x8 ^= (u << 9) | (u >>> 23);
-    u = (x8 + x11) | 0; x9 ^= (u << 13) | (u >>> 19);
-    u = (x9 + x8) | 0; x10 ^= (u << 18) | (u >>> 14);
-    u = (x15 + x14) | 0; x12 ^= (u << 7) | (u >>> 25);
-    u = (x12 + x15) | 0; x13 ^= (u << 9) | (u >>> 23);
-    u = (x13 + x12) | 0; x14 ^= (u << 13) | (u >>> 19);
-    u = (x14 + x13) | 0; x15 ^= (u << 18) | (u >>> 14);
+    u = (x0 + x12) | 0;
+    x4 ^= (u << 7) | (u >>> 25);
+    u = (x4 + x0) | 0;
+    x8 ^= (u << 9) | (u >>> 23);
+    u = (x8 + x4) | 0;
+    x12 ^= (u << 13) | (u >>> 19);
+    u = (x12 + x8) | 0;
+    x0 ^= (u << 18) | (u >>> 14);
+    u = (x5 + x1) | 0;
+    x9 ^= (u << 7) | (u >>> 25);
+    u = (x9 + x5) | 0;
+    x13 ^= (u << 9) | (u >>> 23);
+    u = (x13 + x9) | 0;
+    x1 ^= (u << 13) | (u >>> 19);
+    u = (x1 + x13) | 0;
+    x5 ^= (u << 18) | (u >>> 14);
+    u = (x10 + x6) | 0;
+    x14 ^= (u << 7) | (u >>> 25);
+    u = (x14 + x10) | 0;
+    x2 ^= (u << 9) | (u >>> 23);
+    u = (x2 + x14) | 0;
+    x6 ^= (u << 13) | (u >>> 19);
+    u = (x6 + x2) | 0;
+    x10 ^= (u << 18) | (u >>> 14);
+    u = (x15 + x11) | 0;
+    x3 ^= (u << 7) | (u >>> 25);
+    u = (x3 + x15) | 0;
+    x7 ^= (u << 9) | (u >>> 23);
+    u = (x7 + x3) | 0;
+    x11 ^= (u << 13) | (u >>> 19);
+    u = (x11 + x7) | 0;
+    x15 ^= (u << 18) | (u >>> 14);
+    u = (x0 + x3) | 0;
+    x1 ^= (u << 7) | (u >>> 25);
+    u = (x1 + x0) | 0;
+    x2 ^= (u << 9) | (u >>> 23);
+    u = (x2 + x1) | 0;
+    x3 ^= (u << 13) | (u >>> 19);
+    u = (x3 + x2) | 0;
+    x0 ^= (u << 18) | (u >>> 14);
+    u = (x5 + x4) | 0;
+    x6 ^= (u << 7) | (u >>> 25);
+    u = (x6 + x5) | 0;
+    x7 ^= (u << 9) | (u >>> 23);
+    u = (x7 + x6) | 0;
+    x4 ^= (u << 13) | (u >>> 19);
+    u = (x4 + x7) | 0;
+    x5 ^= (u << 18) | (u >>> 14);
+    u = (x10 + x9) | 0;
+    x11 ^= (u << 7) | (u >>> 25);
+    u = (x11 + x10) | 0;
+    x8 ^= (u << 9) | (u >>> 23);
+    u = (x8 + x11) | 0;
+    x9 ^= (u << 13) | (u >>> 19);
+    u = (x9 + x8) | 0;
+    x10 ^= (u << 18) | (u >>> 14);
+    u = (x15 + x14) | 0;
+    x12 ^= (u << 7) | (u >>> 25);
+    u = (x12 + x15) | 0;
+    x13 ^= (u << 9) | (u >>> 23);
+    u = (x13 + x12) | 0;
+    x14 ^= (u << 13) | (u >>> 19);
+    u = (x14 + x13) | 0;
+    x15 ^= (u << 18) | (u >>> 14);
   }
-  B[o] = x0 + j0; B[o + 1] = x5 + j5; B[o + 2] = x10 + j10; B[o + 3] = x15 + j15;
-  B[o + 4] = x4 + j4; B[o + 5] = x9 + j9; B[o + 6] = x14 + j14; B[o + 7] = x3 + j3;
-  B[o + 8] = x8 + j8; B[o + 9] = x13 + j13; B[o + 10] = x2 + j2; B[o + 11] = x7 + j7;
-  B[o + 12] = x12 + j12; B[o + 13] = x1 + j1; B[o + 14] = x6 + j6; B[o + 15] = x11 + j11;
+  B[o] = x0 + j0;
+  B[o + 1] = x5 + j5;
+  B[o + 2] = x10 + j10;
+  B[o + 3] = x15 + j15;
+  B[o + 4] = x4 + j4;
+  B[o + 5] = x9 + j9;
+  B[o + 6] = x14 + j14;
+  B[o + 7] = x3 + j3;
+  B[o + 8] = x8 + j8;
+  B[o + 9] = x13 + j13;
+  B[o + 10] = x2 + j2;
+  B[o + 11] = x7 + j7;
+  B[o + 12] = x12 + j12;
+  B[o + 13] = x1 + j1;
+  B[o + 14] = x6 + j6;
+  B[o + 15] = x11 + j11;
 }
 
 /** scrypt's BlockMix with Salsa20/8 on M[xo…xo+32r), with scratch M[yo…yo+32r+16). */
@@ -289,8 +367,13 @@ function pwxform(B: Uint32Array, o: number, h: number): void {
   for (let i = 0; i < 6; i++) {
     p0 = s0 + ((x0 & 4080) >>> 2);
     p1 = s1 + ((x1 & 4080) >>> 2);
-    a0 = x0 & 0xffff; a1 = x0 >>> 16; b0 = x1 & 0xffff; b1 = x1 >>> 16;
-    t0 = Math.imul(a0, b0); t1 = Math.imul(a0, b1); t2 = Math.imul(a1, b0);
+    a0 = x0 & 0xffff;
+    a1 = x0 >>> 16;
+    b0 = x1 & 0xffff;
+    b1 = x1 >>> 16;
+    t0 = Math.imul(a0, b0);
+    t1 = Math.imul(a0, b1);
+    t2 = Math.imul(a1, b0);
     m = (t0 >>> 16) + (t1 & 0xffff) + (t2 & 0xffff);
     lo = Math.imul(x0, x1);
     hi = (Math.imul(a1, b1) + (t1 >>> 16)) | 0;
@@ -299,8 +382,13 @@ function pwxform(B: Uint32Array, o: number, h: number): void {
     x1 = (hi + (S[p0 + 1]! | 0) + (x0 >>> 0 < lo >>> 0 ? 1 : 0)) | 0;
     x0 ^= S[p1 + 0]!;
     x1 ^= S[p1 + 1]!;
-    a0 = x2 & 0xffff; a1 = x2 >>> 16; b0 = x3 & 0xffff; b1 = x3 >>> 16;
-    t0 = Math.imul(a0, b0); t1 = Math.imul(a0, b1); t2 = Math.imul(a1, b0);
+    a0 = x2 & 0xffff;
+    a1 = x2 >>> 16;
+    b0 = x3 & 0xffff;
+    b1 = x3 >>> 16;
+    t0 = Math.imul(a0, b0);
+    t1 = Math.imul(a0, b1);
+    t2 = Math.imul(a1, b0);
     m = (t0 >>> 16) + (t1 & 0xffff) + (t2 & 0xffff);
     lo = Math.imul(x2, x3);
     hi = (Math.imul(a1, b1) + (t1 >>> 16)) | 0;
@@ -311,8 +399,13 @@ function pwxform(B: Uint32Array, o: number, h: number): void {
     x3 ^= S[p1 + 3]!;
     p0 = s0 + ((x4 & 4080) >>> 2);
     p1 = s1 + ((x5 & 4080) >>> 2);
-    a0 = x4 & 0xffff; a1 = x4 >>> 16; b0 = x5 & 0xffff; b1 = x5 >>> 16;
-    t0 = Math.imul(a0, b0); t1 = Math.imul(a0, b1); t2 = Math.imul(a1, b0);
+    a0 = x4 & 0xffff;
+    a1 = x4 >>> 16;
+    b0 = x5 & 0xffff;
+    b1 = x5 >>> 16;
+    t0 = Math.imul(a0, b0);
+    t1 = Math.imul(a0, b1);
+    t2 = Math.imul(a1, b0);
     m = (t0 >>> 16) + (t1 & 0xffff) + (t2 & 0xffff);
     lo = Math.imul(x4, x5);
     hi = (Math.imul(a1, b1) + (t1 >>> 16)) | 0;
@@ -321,8 +414,13 @@ function pwxform(B: Uint32Array, o: number, h: number): void {
     x5 = (hi + (S[p0 + 1]! | 0) + (x4 >>> 0 < lo >>> 0 ? 1 : 0)) | 0;
     x4 ^= S[p1 + 0]!;
     x5 ^= S[p1 + 1]!;
-    a0 = x6 & 0xffff; a1 = x6 >>> 16; b0 = x7 & 0xffff; b1 = x7 >>> 16;
-    t0 = Math.imul(a0, b0); t1 = Math.imul(a0, b1); t2 = Math.imul(a1, b0);
+    a0 = x6 & 0xffff;
+    a1 = x6 >>> 16;
+    b0 = x7 & 0xffff;
+    b1 = x7 >>> 16;
+    t0 = Math.imul(a0, b0);
+    t1 = Math.imul(a0, b1);
+    t2 = Math.imul(a1, b0);
     m = (t0 >>> 16) + (t1 & 0xffff) + (t2 & 0xffff);
     lo = Math.imul(x6, x7);
     hi = (Math.imul(a1, b1) + (t1 >>> 16)) | 0;
@@ -333,8 +431,13 @@ function pwxform(B: Uint32Array, o: number, h: number): void {
     x7 ^= S[p1 + 3]!;
     p0 = s0 + ((x8 & 4080) >>> 2);
     p1 = s1 + ((x9 & 4080) >>> 2);
-    a0 = x8 & 0xffff; a1 = x8 >>> 16; b0 = x9 & 0xffff; b1 = x9 >>> 16;
-    t0 = Math.imul(a0, b0); t1 = Math.imul(a0, b1); t2 = Math.imul(a1, b0);
+    a0 = x8 & 0xffff;
+    a1 = x8 >>> 16;
+    b0 = x9 & 0xffff;
+    b1 = x9 >>> 16;
+    t0 = Math.imul(a0, b0);
+    t1 = Math.imul(a0, b1);
+    t2 = Math.imul(a1, b0);
     m = (t0 >>> 16) + (t1 & 0xffff) + (t2 & 0xffff);
     lo = Math.imul(x8, x9);
     hi = (Math.imul(a1, b1) + (t1 >>> 16)) | 0;
@@ -343,8 +446,13 @@ function pwxform(B: Uint32Array, o: number, h: number): void {
     x9 = (hi + (S[p0 + 1]! | 0) + (x8 >>> 0 < lo >>> 0 ? 1 : 0)) | 0;
     x8 ^= S[p1 + 0]!;
     x9 ^= S[p1 + 1]!;
-    a0 = x10 & 0xffff; a1 = x10 >>> 16; b0 = x11 & 0xffff; b1 = x11 >>> 16;
-    t0 = Math.imul(a0, b0); t1 = Math.imul(a0, b1); t2 = Math.imul(a1, b0);
+    a0 = x10 & 0xffff;
+    a1 = x10 >>> 16;
+    b0 = x11 & 0xffff;
+    b1 = x11 >>> 16;
+    t0 = Math.imul(a0, b0);
+    t1 = Math.imul(a0, b1);
+    t2 = Math.imul(a1, b0);
     m = (t0 >>> 16) + (t1 & 0xffff) + (t2 & 0xffff);
     lo = Math.imul(x10, x11);
     hi = (Math.imul(a1, b1) + (t1 >>> 16)) | 0;
@@ -355,8 +463,13 @@ function pwxform(B: Uint32Array, o: number, h: number): void {
     x11 ^= S[p1 + 3]!;
     p0 = s0 + ((x12 & 4080) >>> 2);
     p1 = s1 + ((x13 & 4080) >>> 2);
-    a0 = x12 & 0xffff; a1 = x12 >>> 16; b0 = x13 & 0xffff; b1 = x13 >>> 16;
-    t0 = Math.imul(a0, b0); t1 = Math.imul(a0, b1); t2 = Math.imul(a1, b0);
+    a0 = x12 & 0xffff;
+    a1 = x12 >>> 16;
+    b0 = x13 & 0xffff;
+    b1 = x13 >>> 16;
+    t0 = Math.imul(a0, b0);
+    t1 = Math.imul(a0, b1);
+    t2 = Math.imul(a1, b0);
     m = (t0 >>> 16) + (t1 & 0xffff) + (t2 & 0xffff);
     lo = Math.imul(x12, x13);
     hi = (Math.imul(a1, b1) + (t1 >>> 16)) | 0;
@@ -365,8 +478,13 @@ function pwxform(B: Uint32Array, o: number, h: number): void {
     x13 = (hi + (S[p0 + 1]! | 0) + (x12 >>> 0 < lo >>> 0 ? 1 : 0)) | 0;
     x12 ^= S[p1 + 0]!;
     x13 ^= S[p1 + 1]!;
-    a0 = x14 & 0xffff; a1 = x14 >>> 16; b0 = x15 & 0xffff; b1 = x15 >>> 16;
-    t0 = Math.imul(a0, b0); t1 = Math.imul(a0, b1); t2 = Math.imul(a1, b0);
+    a0 = x14 & 0xffff;
+    a1 = x14 >>> 16;
+    b0 = x15 & 0xffff;
+    b1 = x15 >>> 16;
+    t0 = Math.imul(a0, b0);
+    t1 = Math.imul(a0, b1);
+    t2 = Math.imul(a1, b0);
     m = (t0 >>> 16) + (t1 & 0xffff) + (t2 & 0xffff);
     lo = Math.imul(x14, x15);
     hi = (Math.imul(a1, b1) + (t1 >>> 16)) | 0;
@@ -499,18 +617,36 @@ const st64 = (off: number): number[] => [0x37, 3, ...uleb(off)];
 const call = (f: number): number[] => [0x10, f];
 const I32 = 0x7f;
 const I64 = 0x7e;
-const [ADD, SUB, MUL, AND, XOR, SHL, ROTL, CLZ, LTU, GTU, GEU] = [0x6a, 0x6b, 0x6c, 0x71, 0x73, 0x74, 0x77, 0x67, 0x49, 0x4b, 0x4f];
+const [ADD, SUB, MUL, AND, XOR, SHL, ROTL, CLZ, LTU, GTU, GEU] = [
+  0x6a, 0x6b, 0x6c, 0x71, 0x73, 0x74, 0x77, 0x67, 0x49, 0x4b, 0x4f,
+];
 const [AND64, MUL64, ADD64, XOR64, SHRU64] = [0x83, 0x7e, 0x7c, 0x85, 0x88];
 const [BLOCK, LOOP, IF, END, BR, BR_IF, VOID] = [0x02, 0x03, 0x04, 0x0b, 0x0c, 0x0d, 0x40];
 
 /** b(x, n, h): BlockMix_pwxform's pwxform chain over n 64-byte sub-blocks at x, lane header at h. */
 function pwxChain(): number[] {
-  const [x, n, h, s0, s1, s2, w, blk, prev, end, p0, p1, wa, t, v] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
+  const [x, n, h, s0, s1, s2, w, blk, prev, end, p0, p1, wa, t, v] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+  ];
   const c = new Code();
-  c.emit(get(h), ld32(0), set(s0), get(h), ld32(4), set(s1), get(h), ld32(8), set(s2), get(h), ld32(12), set(w));
+  c.emit(
+    get(h),
+    ld32(0),
+    set(s0),
+    get(h),
+    ld32(4),
+    set(s1),
+    get(h),
+    ld32(8),
+    set(s2),
+    get(h),
+    ld32(12),
+    set(w),
+  );
   c.emit(get(x), set(blk), get(x), get(n), i32c(64), MUL, ADD, set(end), get(end), i32c(64), SUB, set(prev));
   c.emit(LOOP, VOID);
-  for (let q = 0; q < 8; q++) c.emit(get(blk), get(blk), ld64(8 * q), get(prev), ld64(8 * q), XOR64, st64(8 * q));
+  for (let q = 0; q < 8; q++)
+    c.emit(get(blk), get(blk), ld64(8 * q), get(prev), ld64(8 * q), XOR64, st64(8 * q));
   c.emit(get(s2), get(w), ADD, set(wa));
   let written = 0;
   for (let round = 0; round < 6; round++) {
@@ -530,8 +666,27 @@ function pwxChain(): number[] {
   c.emit(get(s2), set(t), get(s1), set(s2), get(s0), set(s1), get(t), set(s0));
   c.emit(get(w), i32c(256), ADD, i32c(4095), AND, set(w));
   c.emit(get(blk), set(prev), get(blk), i32c(64), ADD, tee(blk), get(end), LTU, BR_IF, 0, END);
-  c.emit(get(h), get(s0), st32(0), get(h), get(s1), st32(4), get(h), get(s2), st32(8), get(h), get(w), st32(12));
-  return funcBody([[11, I32], [1, I64]], c.c);
+  c.emit(
+    get(h),
+    get(s0),
+    st32(0),
+    get(h),
+    get(s1),
+    st32(4),
+    get(h),
+    get(s2),
+    st32(8),
+    get(h),
+    get(w),
+    st32(12),
+  );
+  return funcBody(
+    [
+      [11, I32],
+      [1, I64],
+    ],
+    c.c,
+  );
 }
 
 /** salsa2(a): Salsa20/2 in place on the shuffled 64-byte block at a (locals 1…16 are x0…x15). */
@@ -542,17 +697,57 @@ function salsa2Fn(): number[] {
   for (let k = 0; k < 16; k++) c.emit(get(0), ld32(pos(k)), set(X(k)));
   // x[d] ^= rotl(x[a] + x[b], 7 / 9 / 13 / 18): one column round, then one row round
   const QUARTERS = [
-    [4, 0, 12], [8, 4, 0], [12, 8, 4], [0, 12, 8], [9, 5, 1], [13, 9, 5], [1, 13, 9], [5, 1, 13],
-    [14, 10, 6], [2, 14, 10], [6, 2, 14], [10, 6, 2], [3, 15, 11], [7, 3, 15], [11, 7, 3], [15, 11, 7],
-    [1, 0, 3], [2, 1, 0], [3, 2, 1], [0, 3, 2], [6, 5, 4], [7, 6, 5], [4, 7, 6], [5, 4, 7],
-    [11, 10, 9], [8, 11, 10], [9, 8, 11], [10, 9, 8], [12, 15, 14], [13, 12, 15], [14, 13, 12], [15, 14, 13],
+    [4, 0, 12],
+    [8, 4, 0],
+    [12, 8, 4],
+    [0, 12, 8],
+    [9, 5, 1],
+    [13, 9, 5],
+    [1, 13, 9],
+    [5, 1, 13],
+    [14, 10, 6],
+    [2, 14, 10],
+    [6, 2, 14],
+    [10, 6, 2],
+    [3, 15, 11],
+    [7, 3, 15],
+    [11, 7, 3],
+    [15, 11, 7],
+    [1, 0, 3],
+    [2, 1, 0],
+    [3, 2, 1],
+    [0, 3, 2],
+    [6, 5, 4],
+    [7, 6, 5],
+    [4, 7, 6],
+    [5, 4, 7],
+    [11, 10, 9],
+    [8, 11, 10],
+    [9, 8, 11],
+    [10, 9, 8],
+    [12, 15, 14],
+    [13, 12, 15],
+    [14, 13, 12],
+    [15, 14, 13],
   ] as const;
-  QUARTERS.forEach(([d, a, b], i) => c.emit(get(X(d)), get(X(a)), get(X(b)), ADD, i32c([7, 9, 13, 18][i % 4]!), ROTL, XOR, set(X(d))));
+  QUARTERS.forEach(([d, a, b], i) =>
+    c.emit(get(X(d)), get(X(a)), get(X(b)), ADD, i32c([7, 9, 13, 18][i % 4]!), ROTL, XOR, set(X(d))),
+  );
   for (let k = 0; k < 16; k++) c.emit(get(0), get(X(k)), get(0), ld32(pos(k)), ADD, st32(pos(k)));
   return funcBody([[16, I32]], c.c);
 }
 /** XOR (and with `back`, also store into src) the s bytes at src into x: locals a, b, e, t (i64). */
-function xorBlock(c: Code, x: number, src: number, s: number, a: number, b: number, e: number, t: number, back: boolean): void {
+function xorBlock(
+  c: Code,
+  x: number,
+  src: number,
+  s: number,
+  a: number,
+  b: number,
+  e: number,
+  t: number,
+  back: boolean,
+): void {
   c.emit(get(x), tee(a), get(s), ADD, set(e), get(src), set(b), LOOP, VOID);
   c.emit(get(a), ld64(0), get(b), ld64(0), XOR64, set(t), get(a), get(t), st64(0));
   if (back) c.emit(get(b), get(t), st64(0));
@@ -574,12 +769,38 @@ function smix1Fn(): number[] {
   c.emit(get(rw), get(i), i32c(1), GTU, AND, IF, VOID);
   // j <- Wrap(Integerify(X), i) = (X & (nn - 1)) + (i - nn), nn = p2floor(i)
   c.emit(i32c(1), i32c(31), get(i), CLZ, SUB, SHL, set(nn));
-  c.emit(get(v), get(x), get(s), ADD, i32c(64), SUB, ld32(0), get(nn), i32c(1), SUB, AND, get(i), get(nn), SUB, ADD, get(s), MUL, ADD, set(nn));
+  c.emit(
+    get(v),
+    get(x),
+    get(s),
+    ADD,
+    i32c(64),
+    SUB,
+    ld32(0),
+    get(nn),
+    i32c(1),
+    SUB,
+    AND,
+    get(i),
+    get(nn),
+    SUB,
+    ADD,
+    get(s),
+    MUL,
+    ADD,
+    set(nn),
+  );
   xorBlock(c, x, nn, s, a, b, e, t, false);
   c.emit(END);
   blockmix(c, x, s, n, h);
   c.emit(get(i), i32c(1), ADD, set(i), BR, 0, END, END);
-  return funcBody([[5, I32], [1, I64]], c.c);
+  return funcBody(
+    [
+      [5, I32],
+      [1, I64],
+    ],
+    c.c,
+  );
 }
 
 /** s2(x, v, s, N, Nloop, rw, n, h): SMix2 with pwxform; rw writes X back into V_j. */
@@ -588,7 +809,23 @@ function smix2Fn(): number[] {
   const t = 13;
   const c = new Code();
   c.emit(i32c(0), set(i), BLOCK, VOID, LOOP, VOID, get(i), get(Nloop), GEU, BR_IF, 1);
-  c.emit(get(v), get(x), get(s), ADD, i32c(64), SUB, ld32(0), get(N), i32c(1), SUB, AND, get(s), MUL, ADD, set(src));
+  c.emit(
+    get(v),
+    get(x),
+    get(s),
+    ADD,
+    i32c(64),
+    SUB,
+    ld32(0),
+    get(N),
+    i32c(1),
+    SUB,
+    AND,
+    get(s),
+    MUL,
+    ADD,
+    set(src),
+  );
   c.emit(get(rw), IF, VOID);
   xorBlock(c, x, src, s, a, b, e, t, true);
   c.emit(0x05); // else
@@ -596,7 +833,13 @@ function smix2Fn(): number[] {
   c.emit(END);
   blockmix(c, x, s, n, h);
   c.emit(get(i), i32c(1), ADD, set(i), BR, 0, END, END);
-  return funcBody([[5, I32], [1, I64]], c.c);
+  return funcBody(
+    [
+      [5, I32],
+      [1, I64],
+    ],
+    c.c,
+  );
 }
 
 const FN_CHAIN = 0;
@@ -607,7 +850,14 @@ function pwxModuleBytes(): Uint8Array {
   const fnType = (params: number) => [0x60, params, ...Array<number>(params).fill(I32), 0];
   const bodies = [pwxChain(), salsa2Fn(), smix1Fn(), smix2Fn()];
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, [4, ...fnType(3), ...fnType(1), ...fnType(7), ...fnType(8)]),
     ...section(2, [1, ...str('e'), ...str('m'), 0x02, 0x00, 1]),
     ...section(3, [4, 0, 1, 2, 3]),
@@ -629,7 +879,10 @@ interface WasmMemory {
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Memory: new (desc: { initial: number }) => WasmMemory;
-  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
+  Instance: new (
+    module: object,
+    imports: Record<string, Record<string, unknown>>,
+  ) => { exports: Record<string, unknown> };
 }
 const WASM = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
@@ -675,10 +928,12 @@ function p2floor(x: number): number {
 
 /** Little-endian words of B (lane at bo) into shuffled X at M[xo…], and back. */
 function toShuffled(B: Uint32Array, bo: number, M: Uint32Array, xo: number, r: number): void {
-  for (let k = 0; k < 32 * r; k += 16) for (let i = 0; i < 16; i++) M[xo + k + i] = B[bo + k + ((i * 5) & 15)]!;
+  for (let k = 0; k < 32 * r; k += 16)
+    for (let i = 0; i < 16; i++) M[xo + k + i] = B[bo + k + ((i * 5) & 15)]!;
 }
 function fromShuffled(M: Uint32Array, xo: number, B: Uint32Array, bo: number, r: number): void {
-  for (let k = 0; k < 32 * r; k += 16) for (let i = 0; i < 16; i++) B[bo + k + ((i * 5) & 15)] = M[xo + k + i]!;
+  for (let k = 0; k < 32 * r; k += 16)
+    for (let i = 0; i < 16; i++) B[bo + k + ((i * 5) & 15)] = M[xo + k + i]!;
 }
 
 /** Working memory of one kdf call: word offsets of lane headers, S-boxes, X, Y (scratch) and V. */
@@ -711,7 +966,16 @@ function layout(N: number, r: number, p: number, engine: YescryptEngine): Layout
 }
 
 /** SMix1: fills V (at vo, Np blocks) from the lane of B at bo; lane header h, or -1 for Salsa20/8. */
-function smix1(L: Layout, B: Uint32Array, bo: number, r: number, N: number, rw: boolean, vo: number, h: number): void {
+function smix1(
+  L: Layout,
+  B: Uint32Array,
+  bo: number,
+  r: number,
+  N: number,
+  rw: boolean,
+  vo: number,
+  h: number,
+): void {
   const { M, x: xo } = L;
   const s = 32 * r;
   toShuffled(B, bo, M, xo, r);
@@ -735,7 +999,17 @@ function smix1(L: Layout, B: Uint32Array, bo: number, r: number, N: number, rw: 
 }
 
 /** SMix2: Nloop random reads (and, with rw, writes back) over the N blocks of V at vo. */
-function smix2(L: Layout, B: Uint32Array, bo: number, r: number, N: number, Nloop: number, rw: boolean, vo: number, h: number): void {
+function smix2(
+  L: Layout,
+  B: Uint32Array,
+  bo: number,
+  r: number,
+  N: number,
+  Nloop: number,
+  rw: boolean,
+  vo: number,
+  h: number,
+): void {
   const { M, x: xo } = L;
   const s = 32 * r;
   toShuffled(B, bo, M, xo, r);
@@ -760,7 +1034,17 @@ function smix2(L: Layout, B: Uint32Array, bo: number, r: number, N: number, Nloo
  * The reference smix() over p lanes of B starting at word b0. In RW mode returns the new `passwd`
  * (HMAC-SHA256 keyed with the last 64 bytes of lane 0 once its S-boxes are filled), else `passwd`.
  */
-function smix(L: Layout, B: Uint32Array, b0: number, r: number, N: number, p: number, t: number, flags: number, passwd: Buffer): Buffer {
+function smix(
+  L: Layout,
+  B: Uint32Array,
+  b0: number,
+  r: number,
+  N: number,
+  p: number,
+  t: number,
+  flags: number,
+  passwd: Buffer,
+): Buffer {
   const s = 32 * r;
   const rw = (flags & RW) !== 0;
   let Nchunk = Math.floor(N / p);
@@ -793,18 +1077,34 @@ function smix(L: Layout, B: Uint32Array, b0: number, r: number, N: number, p: nu
       M[h + 1] = (S + 1024) * 4; // S1
       M[h + 2] = S * 4; // S2
       M[h + 3] = 0; // w
-      if (i === 0) pw = createHmac('sha256', Buffer.from(B.buffer, B.byteOffset + (bo + s - 16) * 4, 64)).update(pw).digest();
+      if (i === 0)
+        pw = createHmac('sha256', Buffer.from(B.buffer, B.byteOffset + (bo + s - 16) * 4, 64))
+          .update(pw)
+          .digest();
     }
     smix1(L, B, bo, r, Np, rw, L.v + vchunk * s, h);
     smix2(L, B, bo, r, p2floor(Np), NloopRw, rw, L.v + vchunk * s, h);
   }
-  for (let i = 0; i < p; i++) smix2(L, B, b0 + i * s, r, N, NloopAll - NloopRw, false, L.v, rw ? L.h + 4 * i : -1);
+  for (let i = 0; i < p; i++)
+    smix2(L, B, b0 + i * s, r, N, NloopAll - NloopRw, false, L.v, rw ? L.h + 4 * i : -1);
   return pw;
 }
 
-function kdfBody(passwd: Buffer, salt: Buffer, flags: number, N: number, r: number, p: number, t: number, engine: YescryptEngine): Buffer {
+function kdfBody(
+  passwd: Buffer,
+  salt: Buffer,
+  flags: number,
+  N: number,
+  r: number,
+  p: number,
+  t: number,
+  engine: YescryptEngine,
+): Buffer {
   let pw = passwd;
-  if (flags) pw = createHmac('sha256', flags & PREHASH ? 'yescrypt-prehash' : 'yescrypt').update(pw).digest();
+  if (flags)
+    pw = createHmac('sha256', flags & PREHASH ? 'yescrypt-prehash' : 'yescrypt')
+      .update(pw)
+      .digest();
   const raw = pbkdf2Sync(pw, salt, 1, 128 * r * p, 'sha256');
   const B = new Uint32Array(32 * r * p); // word-aligned copy (pooled Buffers may start anywhere)
   const Bbytes = Buffer.from(B.buffer);
@@ -828,7 +1128,11 @@ function kdfBody(passwd: Buffer, salt: Buffer, flags: number, N: number, r: numb
  * The 32-byte yescrypt key for `password` under the given parameters (callers check the cost).
  * `engine: 'js'` skips the WebAssembly pwxform (tests compare both).
  */
-export function yescryptRaw(password: Buffer, P: Pick<YescryptParams, 'flags' | 'N' | 'r' | 'p' | 't' | 'salt'>, engine: YescryptEngine = 'auto'): Buffer {
+export function yescryptRaw(
+  password: Buffer,
+  P: Pick<YescryptParams, 'flags' | 'N' | 'r' | 'p' | 't' | 'salt'>,
+  engine: YescryptEngine = 'auto',
+): Buffer {
   let pw = password;
   const { flags, N, r, p, t } = P;
   if (flags & RW && N / p >= 0x100 && (N / p) * r >= 0x20000) {

@@ -35,7 +35,12 @@ export class BulwarkError extends Error {
   readonly hint: string;
   readonly issues: readonly Issue[];
 
-  constructor(code: ErrorCode, message: string, hint: string, opts: { cause?: unknown; issues?: Issue[] } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    hint: string,
+    opts: { cause?: unknown; issues?: Issue[] } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'BulwarkError';
     this.code = code;

@@ -14,7 +14,7 @@ export function formatMode(mode: number): string {
 
 /** True when `actual` grants no permission bit that `max` does not grant (setuid/setgid/sticky included). */
 export function modeAtMost(actual: number, max: number): boolean {
-  return ((actual & 0o7777) & ~(max & 0o7777)) === 0;
+  return (actual & 0o7777 & ~(max & 0o7777)) === 0;
 }
 
 // ---------------------------------------------------------------- dpkg versions
@@ -157,7 +157,8 @@ export function ipToBigInt(ip: string): bigint | undefined {
     const n = ipToBigInt(tail4[1]!);
     if (n === undefined) return undefined;
     const low = n & 0xffffffffn;
-    text = text.slice(0, -tail4[1]!.length) + ((low >> 16n).toString(16) + ':' + (low & 0xffffn).toString(16));
+    text =
+      text.slice(0, -tail4[1]!.length) + ((low >> 16n).toString(16) + ':' + (low & 0xffffn).toString(16));
   }
   const halves = text.split('::');
   if (halves.length > 2) return undefined;

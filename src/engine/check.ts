@@ -1,6 +1,22 @@
 /** Evaluates declarative checks over collected facts. Pure: no I/O, same answer on live or stored facts. */
-import { factKey, type Evidence, type Fact, type FactSchemas, type FieldType, type FieldValue, type Row, type ScanMode } from '../core/types.js';
-import { applyOperator, operatorAllowed, show, OPERATORS, type Operator, type Resolved } from './operators.js';
+import {
+  factKey,
+  type Evidence,
+  type Fact,
+  type FactSchemas,
+  type FieldType,
+  type FieldValue,
+  type Row,
+  type ScanMode,
+} from '../core/types.js';
+import {
+  applyOperator,
+  operatorAllowed,
+  show,
+  OPERATORS,
+  type Operator,
+  type Resolved,
+} from './operators.js';
 import type { Check, Condition, LeafCheck, Operand } from './rule.js';
 import { parseMode } from '../core/values.js';
 
@@ -32,25 +48,32 @@ export function leafArgs(leaf: LeafCheck, params: Readonly<Record<string, unknow
     if (typeof v === 'string') out[k] = v;
     else {
       const p = params[v.param];
-      out[k] = Array.isArray(p) ? p.map(String).join(',') : typeof p === 'string' || typeof p === 'number' || typeof p === 'boolean' ? String(p) : '';
+      out[k] = Array.isArray(p)
+        ? p.map(String).join(',')
+        : typeof p === 'string' || typeof p === 'number' || typeof p === 'boolean'
+          ? String(p)
+          : '';
     }
   }
   return out;
 }
 
-export function leafRequests(c: Check | undefined, params: Readonly<Record<string, unknown>> = {}, out: { name: string; args: Record<string, string> }[] = []) {
+export function leafRequests(
+  c: Check | undefined,
+  params: Readonly<Record<string, unknown>> = {},
+  out: { name: string; args: Record<string, string> }[] = [],
+) {
   if (!c) return out;
   if (isLeaf(c)) out.push({ name: c.fact, args: leafArgs(c, params) });
-  else if ('all' in c)
-    for (const x of c.all) leafRequests(x, params, out);
-  else if ('any' in c)
-    for (const x of c.any) leafRequests(x, params, out);
+  else if ('all' in c) for (const x of c.all) leafRequests(x, params, out);
+  else if ('any' in c) for (const x of c.any) leafRequests(x, params, out);
   else if ('not' in c) leafRequests(c.not, params, out);
   return out;
 }
 
 function resolve(o: Operand, env: EvalEnv): Resolved {
-  if (o !== null && typeof o === 'object' && !Array.isArray(o)) return (env.params[o.param] ?? null) as Resolved;
+  if (o !== null && typeof o === 'object' && !Array.isArray(o))
+    return (env.params[o.param] ?? null) as Resolved;
   return o;
 }
 
@@ -88,7 +111,12 @@ interface Miss {
 }
 
 /** Tests one row; returns the unmet field conditions (empty when the row satisfies the condition). */
-function testRow(cond: Condition, row: Row, fieldTypes: Readonly<Record<string, FieldType>>, env: EvalEnv): Miss[] {
+function testRow(
+  cond: Condition,
+  row: Row,
+  fieldTypes: Readonly<Record<string, FieldType>>,
+  env: EvalEnv,
+): Miss[] {
   const misses: Miss[] = [];
   for (const [key, spec] of Object.entries(cond)) {
     if (key === 'all') {
@@ -97,20 +125,29 @@ function testRow(cond: Condition, row: Row, fieldTypes: Readonly<Record<string, 
     }
     if (key === 'any') {
       const subs = (spec as Condition[]).map((c) => testRow(c, row, fieldTypes, env));
-      if (!subs.some((m) => m.length === 0)) misses.push({ field: '(any)', actual: undefined, expected: subs.map((m) => m.map((x) => `${x.field} ${x.expected}`).join(' and ')).join(' or ') });
+      if (!subs.some((m) => m.length === 0))
+        misses.push({
+          field: '(any)',
+          actual: undefined,
+          expected: subs.map((m) => m.map((x) => `${x.field} ${x.expected}`).join(' and ')).join(' or '),
+        });
       continue;
     }
     if (key === 'not') {
-      if (testRow(spec as Condition, row, fieldTypes, env).length === 0) misses.push({ field: '(not)', actual: undefined, expected: 'the negated condition to be false' });
+      if (testRow(spec as Condition, row, fieldTypes, env).length === 0)
+        misses.push({ field: '(not)', actual: undefined, expected: 'the negated condition to be false' });
       continue;
     }
     const type = fieldTypes[key];
     const scheme = row['manager'] === 'rpm' ? 'rpm' : 'dpkg';
     const actual = row[key];
-    const ops: [Operator, Operand][] = isOps(spec) ? (Object.entries(spec) as [Operator, Operand][]) : [['eq', spec as Operand]];
+    const ops: [Operator, Operand][] = isOps(spec)
+      ? (Object.entries(spec) as [Operator, Operand][])
+      : [['eq', spec as Operand]];
     for (const [op, operand] of ops) {
       const expected = resolve(operand, env);
-      if (!applyOperator(op, actual, expected, { type, scheme })) misses.push({ field: key, actual, expected: `${OP_TEXT[op]} ${show(expected, type)}` });
+      if (!applyOperator(op, actual, expected, { type, scheme }))
+        misses.push({ field: key, actual, expected: `${OP_TEXT[op]} ${show(expected, type)}` });
     }
   }
   return misses;
@@ -131,9 +168,15 @@ function compile(cond: Condition, fieldTypes: Readonly<Record<string, FieldType>
   let c = compiledCache.get(cond);
   if (c) return c;
   c = Object.entries(cond).map(([key, spec]): Compiled => {
-    if (key === 'all' || key === 'any') return { kind: key, subs: (spec as Condition[]).map((x) => compile(x, fieldTypes)) };
+    if (key === 'all' || key === 'any')
+      return { kind: key, subs: (spec as Condition[]).map((x) => compile(x, fieldTypes)) };
     if (key === 'not') return { kind: 'not', sub: compile(spec as Condition, fieldTypes) };
-    return { kind: 'field', key, type: fieldTypes[key], ops: isOps(spec) ? (Object.entries(spec) as [Operator, Operand][]) : [['eq', spec as Operand]] };
+    return {
+      kind: 'field',
+      key,
+      type: fieldTypes[key],
+      ops: isOps(spec) ? (Object.entries(spec) as [Operator, Operand][]) : [['eq', spec as Operand]],
+    };
   });
   compiledCache.set(cond, c);
   return c;
@@ -152,16 +195,25 @@ function matchCompiled(parts: readonly Compiled[], row: Row, env: EvalEnv): bool
         if (matchCompiled(part.sub, row, env)) return false;
         break;
       case 'field': {
-        const ctx = { type: part.type, scheme: row['manager'] === 'rpm' ? ('rpm' as const) : ('dpkg' as const) };
+        const ctx = {
+          type: part.type,
+          scheme: row['manager'] === 'rpm' ? ('rpm' as const) : ('dpkg' as const),
+        };
         const actual = row[part.key];
-        for (const [op, operand] of part.ops) if (!applyOperator(op, actual, resolve(operand, env), ctx)) return false;
+        for (const [op, operand] of part.ops)
+          if (!applyOperator(op, actual, resolve(operand, env), ctx)) return false;
       }
     }
   }
   return true;
 }
 
-function matches(cond: Condition, row: Row, fieldTypes: Readonly<Record<string, FieldType>>, env: EvalEnv): boolean {
+function matches(
+  cond: Condition,
+  row: Row,
+  fieldTypes: Readonly<Record<string, FieldType>>,
+  env: EvalEnv,
+): boolean {
   return matchCompiled(compile(cond, fieldTypes), row, env);
 }
 
@@ -182,7 +234,19 @@ function rowEvidence(fact: Fact, row: Row, message: string, miss?: Miss): Eviden
 /** A short label for a row in messages: its identifying column, and where it was read (path:line). */
 function rowLabel(row: Row, fieldTypes: Readonly<Record<string, FieldType>>): string {
   let id: string | undefined;
-  for (const k of ['name', 'key', 'user', 'unit', 'module', 'service', 'mountpoint', 'local', 'rule', 'directive', 'text']) {
+  for (const k of [
+    'name',
+    'key',
+    'user',
+    'unit',
+    'module',
+    'service',
+    'mountpoint',
+    'local',
+    'rule',
+    'directive',
+    'text',
+  ]) {
     const v = row[k];
     if (v !== undefined && v !== null && !Array.isArray(v) && String(v) !== '') {
       id = `${k}=${show(v, fieldTypes[k])}`;
@@ -210,26 +274,45 @@ function describeCond(c: Condition | undefined, env: EvalEnv): string {
   if (!c) return 'any entry';
   const val = (o: unknown) => {
     const r = resolve(o as Operand, env);
-    const param = o !== null && typeof o === 'object' && !Array.isArray(o) ? (o as { param: string }).param : undefined;
+    const param =
+      o !== null && typeof o === 'object' && !Array.isArray(o) ? (o as { param: string }).param : undefined;
     return param ? `${show(r)} (${param})` : show(r);
   };
   return Object.entries(c)
     .map(([k, v]) => {
       if (COMBINATORS.has(k)) return `${k} (…)`;
-      if (isOps(v)) return Object.entries(v).map(([op, o]) => `${k} ${OP_TEXT[op as Operator] ?? op} ${val(o)}`).join(', ');
+      if (isOps(v))
+        return Object.entries(v)
+          .map(([op, o]) => `${k} ${OP_TEXT[op as Operator] ?? op} ${val(o)}`)
+          .join(', ');
       return `${k} = ${val(v)}`;
     })
     .join(', ');
 }
 
 export function evaluateLeaf(leaf: LeafCheck, env: EvalEnv): Verdict {
-  if (leaf.live_only && env.mode !== 'live') return { status: 'skip', message: `live-only check of ${leaf.fact} skipped offline`, evidence: [] };
+  if (leaf.live_only && env.mode !== 'live')
+    return { status: 'skip', message: `live-only check of ${leaf.fact} skipped offline`, evidence: [] };
   const key = factKey({ name: leaf.fact, args: leafArgs(leaf, env.params) });
   const fact = env.facts.get(key);
-  if (!fact) return { status: 'not_checked', message: `fact ${key} was not collected`, evidence: [{ fact: key, message: 'not collected' }] };
+  if (!fact)
+    return {
+      status: 'not_checked',
+      message: `fact ${key} was not collected`,
+      evidence: [{ fact: key, message: 'not collected' }],
+    };
   if (fact.status === 'not_collected')
-    return { status: 'not_checked', message: fact.reason ?? `fact ${key} was not collected`, evidence: [{ fact: key, message: fact.reason ?? 'not collected' }] };
-  if (fact.status === 'error') return { status: 'error', message: fact.reason ?? `collecting ${key} failed`, evidence: [{ fact: key, message: fact.reason ?? 'error' }] };
+    return {
+      status: 'not_checked',
+      message: fact.reason ?? `fact ${key} was not collected`,
+      evidence: [{ fact: key, message: fact.reason ?? 'not collected' }],
+    };
+  if (fact.status === 'error')
+    return {
+      status: 'error',
+      message: fact.reason ?? `collecting ${key} failed`,
+      evidence: [{ fact: key, message: fact.reason ?? 'error' }],
+    };
   const types = env.schemas[leaf.fact]?.fields ?? {};
   const selected = leaf.where ? fact.rows.filter((r) => matches(leaf.where!, r, types, env)) : fact.rows;
   const expect = leaf.expect ?? 'all';
@@ -238,22 +321,50 @@ export function evaluateLeaf(leaf: LeafCheck, env: EvalEnv): Verdict {
     const bad = leaf.test ? selected.filter((r) => matches(leaf.test!, r, types, env)) : selected;
     v =
       bad.length === 0
-        ? { status: 'pass', message: `no ${leaf.fact} entry with ${describeCond(leaf.where, env)}${leaf.test ? ' and ' + describeCond(leaf.test, env) : ''}`, evidence: [{ fact: key, message: `${fact.rows.length} entries examined, none matched` }] }
-        : { status: 'fail', message: `${bad.length} ${leaf.fact} ${bad.length === 1 ? 'entry' : 'entries'} found that should not exist: ${summariseLabels(bad.map((r) => rowLabel(r, types)))}`, evidence: bad.slice(0, MAX_EVIDENCE).map((r) => rowEvidence(fact, r, `unexpected: ${rowLabel(r, types)}`)) };
+        ? {
+            status: 'pass',
+            message: `no ${leaf.fact} entry with ${describeCond(leaf.where, env)}${leaf.test ? ' and ' + describeCond(leaf.test, env) : ''}`,
+            evidence: [{ fact: key, message: `${fact.rows.length} entries examined, none matched` }],
+          }
+        : {
+            status: 'fail',
+            message: `${bad.length} ${leaf.fact} ${bad.length === 1 ? 'entry' : 'entries'} found that should not exist: ${summariseLabels(bad.map((r) => rowLabel(r, types)))}`,
+            evidence: bad
+              .slice(0, MAX_EVIDENCE)
+              .map((r) => rowEvidence(fact, r, `unexpected: ${rowLabel(r, types)}`)),
+          };
   } else if (selected.length === 0) {
     const outcome = leaf.if_empty ?? 'fail';
-    v = { status: outcome, message: `no ${leaf.fact} entry with ${describeCond(leaf.where, env)}`, evidence: [{ fact: key, message: `no entry with ${describeCond(leaf.where, env)} (${fact.rows.length} examined)` }] };
+    v = {
+      status: outcome,
+      message: `no ${leaf.fact} entry with ${describeCond(leaf.where, env)}`,
+      evidence: [
+        {
+          fact: key,
+          message: `no entry with ${describeCond(leaf.where, env)} (${fact.rows.length} examined)`,
+        },
+      ],
+    };
   } else if (expect === 'any') {
     const good = leaf.test ? selected.filter((r) => matches(leaf.test!, r, types, env)) : selected;
     v =
       good.length > 0
-        ? { status: 'pass', message: `${rowLabel(good[0]!, types)} satisfies the check`, evidence: good.slice(0, 3).map((r) => rowEvidence(fact, r, `found: ${rowLabel(r, types)}`)) }
+        ? {
+            status: 'pass',
+            message: `${rowLabel(good[0]!, types)} satisfies the check`,
+            evidence: good.slice(0, 3).map((r) => rowEvidence(fact, r, `found: ${rowLabel(r, types)}`)),
+          }
         : {
             status: 'fail',
             message: `none of ${selected.length} ${leaf.fact} entries has ${describeCond(leaf.test, env)}`,
             evidence: selected.slice(0, MAX_EVIDENCE).map((r) => {
               const miss = testRow(leaf.test!, r, types, env)[0];
-              return rowEvidence(fact, r, `${rowLabel(r, types)}: ${miss ? `${miss.field} is ${show(miss.actual, types[miss.field])}, expected ${miss.expected}` : 'no match'}`, miss);
+              return rowEvidence(
+                fact,
+                r,
+                `${rowLabel(r, types)}: ${miss ? `${miss.field} is ${show(miss.actual, types[miss.field])}, expected ${miss.expected}` : 'no match'}`,
+                miss,
+              );
             }),
           };
   } else {
@@ -268,13 +379,35 @@ export function evaluateLeaf(leaf: LeafCheck, env: EvalEnv): Verdict {
         if (failures.length < MAX_EVIDENCE)
           for (const m of testRow(leaf.test, r, types, env))
             if (failures.length < MAX_EVIDENCE)
-              failures.push(rowEvidence(fact, r, `${rowLabel(r, types)}: ${m.field} is ${show(m.actual, types[m.field])}, expected ${m.expected}`, m));
+              failures.push(
+                rowEvidence(
+                  fact,
+                  r,
+                  `${rowLabel(r, types)}: ${m.field} is ${show(m.actual, types[m.field])}, expected ${m.expected}`,
+                  m,
+                ),
+              );
       }
     }
-    v = failed === 0 ? { status: 'pass', message: `all ${selected.length} matching ${leaf.fact} entries comply`, evidence: passes } : { status: 'fail', message: failures[0]?.message ?? `${failed} ${leaf.fact} entries do not comply`, evidence: failures };
+    v =
+      failed === 0
+        ? {
+            status: 'pass',
+            message: `all ${selected.length} matching ${leaf.fact} entries comply`,
+            evidence: passes,
+          }
+        : {
+            status: 'fail',
+            message: failures[0]?.message ?? `${failed} ${leaf.fact} entries do not comply`,
+            evidence: failures,
+          };
   }
   if (fact.status === 'incomplete' && v.status === 'pass')
-    return { status: 'not_checked', message: `fact ${key} is incomplete (${fact.reason ?? 'partial'}); cannot conclude pass`, evidence: v.evidence };
+    return {
+      status: 'not_checked',
+      message: `fact ${key} is incomplete (${fact.reason ?? 'partial'}); cannot conclude pass`,
+      evidence: v.evidence,
+    };
   return v;
 }
 
@@ -283,14 +416,22 @@ export function evaluateCheck(c: Check, env: EvalEnv): Verdict {
   if ('manual' in c) return { status: 'manual', message: c.manual, evidence: [] };
   if ('not' in c) {
     const v = evaluateCheck(c.not, env);
-    if (v.status === 'pass') return { status: 'fail', message: `not expected: ${v.message}`, evidence: v.evidence };
-    if (v.status === 'fail') return { status: 'pass', message: `as expected, not: ${v.message}`, evidence: v.evidence };
+    if (v.status === 'pass')
+      return { status: 'fail', message: `not expected: ${v.message}`, evidence: v.evidence };
+    if (v.status === 'fail')
+      return { status: 'pass', message: `as expected, not: ${v.message}`, evidence: v.evidence };
     return v;
   }
-  const parts = ('all' in c ? c.all : c.any).map((x) => evaluateCheck(x, env)).filter((v) => v.status !== 'skip');
+  const parts = ('all' in c ? c.all : c.any)
+    .map((x) => evaluateCheck(x, env))
+    .filter((v) => v.status !== 'skip');
   if (parts.length === 0) return { status: 'skip', message: 'every part skipped', evidence: [] };
   const by = (s: VerdictStatus) => parts.filter((p) => p.status === s);
-  const merge = (vs: Verdict[], status: VerdictStatus): Verdict => ({ status, message: vs.map((v) => v.message).join('; '), evidence: vs.flatMap((v) => v.evidence).slice(0, MAX_EVIDENCE) });
+  const merge = (vs: Verdict[], status: VerdictStatus): Verdict => ({
+    status,
+    message: vs.map((v) => v.message).join('; '),
+    evidence: vs.flatMap((v) => v.evidence).slice(0, MAX_EVIDENCE),
+  });
   if ('all' in c) {
     if (by('fail').length) return merge(by('fail'), 'fail');
     if (by('error').length) return merge(by('error'), 'error');
@@ -316,15 +457,26 @@ export interface CheckIssue {
   message: string;
 }
 
-function validateCondition(cond: unknown, fields: Readonly<Record<string, FieldType>>, params: ReadonlySet<string>, path: (string | number)[], out: CheckIssue[]): void {
+function validateCondition(
+  cond: unknown,
+  fields: Readonly<Record<string, FieldType>>,
+  params: ReadonlySet<string>,
+  path: (string | number)[],
+  out: CheckIssue[],
+): void {
   if (cond === null || typeof cond !== 'object' || Array.isArray(cond)) {
-    out.push({ path, code: 'invalid_condition', message: 'a condition is a mapping of field names to values or operators' });
+    out.push({
+      path,
+      code: 'invalid_condition',
+      message: 'a condition is a mapping of field names to values or operators',
+    });
     return;
   }
   for (const [key, spec] of Object.entries(cond)) {
     const p = [...path, key];
     if (key === 'all' || key === 'any') {
-      if (!Array.isArray(spec)) out.push({ path: p, code: 'invalid_condition', message: `${key} takes a list of conditions` });
+      if (!Array.isArray(spec))
+        out.push({ path: p, code: 'invalid_condition', message: `${key} takes a list of conditions` });
       else
         spec.forEach((c: unknown, i) => {
           validateCondition(c, fields, params, [...p, i], out);
@@ -337,78 +489,151 @@ function validateCondition(cond: unknown, fields: Readonly<Record<string, FieldT
     }
     const type = fields[key];
     if (!type) {
-      out.push({ path: p, code: 'unknown_field', message: `unknown field "${key}"; this fact has: ${Object.keys(fields).join(', ')}` });
+      out.push({
+        path: p,
+        code: 'unknown_field',
+        message: `unknown field "${key}"; this fact has: ${Object.keys(fields).join(', ')}`,
+      });
       continue;
     }
     const ops: [string, unknown][] = isOps(spec) ? Object.entries(spec) : [['eq', spec]];
     for (const [op, operand] of ops) {
       const po = isOps(spec) ? [...p, op] : p;
       if (!(OPERATORS as readonly string[]).includes(op)) {
-        out.push({ path: po, code: 'unknown_operator', message: `unknown operator "${op}"; use one of ${OPERATORS.join(', ')}` });
+        out.push({
+          path: po,
+          code: 'unknown_operator',
+          message: `unknown operator "${op}"; use one of ${OPERATORS.join(', ')}`,
+        });
         continue;
       }
       const bad = operatorAllowed(op as Operator, type);
       if (bad) out.push({ path: po, code: 'operator_type', message: bad });
       if (operand !== null && typeof operand === 'object' && !Array.isArray(operand)) {
         const name = (operand as { param?: unknown }).param;
-        if (typeof name !== 'string' || Object.keys(operand).length !== 1) out.push({ path: po, code: 'invalid_operand', message: 'an operand is a value, a list, or {param: name}' });
-        else if (!params.has(name)) out.push({ path: po, code: 'unknown_param', message: `parameter "${name}" is not declared in this rule's parameters` });
+        if (typeof name !== 'string' || Object.keys(operand).length !== 1)
+          out.push({
+            path: po,
+            code: 'invalid_operand',
+            message: 'an operand is a value, a list, or {param: name}',
+          });
+        else if (!params.has(name))
+          out.push({
+            path: po,
+            code: 'unknown_param',
+            message: `parameter "${name}" is not declared in this rule's parameters`,
+          });
         continue;
       }
       if ((type === 'mode' || op === 'at_most') && ['eq', 'ne', 'at_most', 'in', 'not_in'].includes(op)) {
         const vals = Array.isArray(operand) ? operand : [operand];
         for (const v of vals)
           if (v !== null && (typeof v !== 'string' || parseMode(v) === undefined))
-            out.push({ path: po, code: 'mode_not_octal', message: `file modes are octal strings such as "0640"; ${JSON.stringify(v)} would be read as a decimal number` });
+            out.push({
+              path: po,
+              code: 'mode_not_octal',
+              message: `file modes are octal strings such as "0640"; ${JSON.stringify(v)} would be read as a decimal number`,
+            });
       }
       if ((op === 'matches' || op === 'not_matches') && typeof operand === 'string') {
         try {
           new RegExp(operand.startsWith('(?i)') ? operand.slice(4) : operand);
         } catch (e) {
-          out.push({ path: po, code: 'invalid_regex', message: `invalid regular expression: ${e instanceof Error ? e.message : String(e)}` });
+          out.push({
+            path: po,
+            code: 'invalid_regex',
+            message: `invalid regular expression: ${e instanceof Error ? e.message : String(e)}`,
+          });
         }
       }
-      if (['in', 'not_in', 'subset_of'].includes(op) && !Array.isArray(operand)) out.push({ path: po, code: 'invalid_operand', message: `${op} takes a list` });
+      if (['in', 'not_in', 'subset_of'].includes(op) && !Array.isArray(operand))
+        out.push({ path: po, code: 'invalid_operand', message: `${op} takes a list` });
       // YAML 1.2 reads `no` / `false` in quotes as text, which would be truthy.
-      if ((op === 'exists' || op === 'empty') && typeof operand !== 'boolean') out.push({ path: po, code: 'invalid_operand', message: `${op} takes true or false, not ${JSON.stringify(operand)}` });
+      if ((op === 'exists' || op === 'empty') && typeof operand !== 'boolean')
+        out.push({
+          path: po,
+          code: 'invalid_operand',
+          message: `${op} takes true or false, not ${JSON.stringify(operand)}`,
+        });
       if (['eq', 'ne'].includes(op) && Array.isArray(operand) && type !== 'string_list')
-        out.push({ path: po, code: 'invalid_operand', message: `a list never equals a single ${type} value; use \`in: [...]\` (or \`not_in\`)` });
+        out.push({
+          path: po,
+          code: 'invalid_operand',
+          message: `a list never equals a single ${type} value; use \`in: [...]\` (or \`not_in\`)`,
+        });
       if (['lt', 'le', 'gt', 'ge'].includes(op) && type === 'int' && typeof operand !== 'number')
-        out.push({ path: po, code: 'invalid_operand', message: `${op} on the int field "${key}" takes a number, not ${JSON.stringify(operand)}` });
+        out.push({
+          path: po,
+          code: 'invalid_operand',
+          message: `${op} on the int field "${key}" takes a number, not ${JSON.stringify(operand)}`,
+        });
     }
   }
 }
 
-export function validateCheck(c: unknown, schemas: FactSchemas, params: ReadonlySet<string>, path: (string | number)[] = ['check']): CheckIssue[] {
+export function validateCheck(
+  c: unknown,
+  schemas: FactSchemas,
+  params: ReadonlySet<string>,
+  path: (string | number)[] = ['check'],
+): CheckIssue[] {
   const out: CheckIssue[] = [];
   const walk = (node: unknown, p: (string | number)[]): void => {
     if (node === null || typeof node !== 'object') return;
     const n = node as Record<string, unknown>;
-    if (Array.isArray(n['all'])) (n['all'] as unknown[]).forEach((x, i) => {
-      walk(x, [...p, 'all', i]);
-    });
-    else if (Array.isArray(n['any'])) (n['any'] as unknown[]).forEach((x, i) => {
-      walk(x, [...p, 'any', i]);
-    });
+    if (Array.isArray(n['all']))
+      (n['all'] as unknown[]).forEach((x, i) => {
+        walk(x, [...p, 'all', i]);
+      });
+    else if (Array.isArray(n['any']))
+      (n['any'] as unknown[]).forEach((x, i) => {
+        walk(x, [...p, 'any', i]);
+      });
     else if (n['not'] !== undefined) walk(n['not'], [...p, 'not']);
     else if (typeof n['fact'] === 'string') {
       const schema = schemas[n['fact']];
       if (!schema) {
-        out.push({ path: [...p, 'fact'], code: 'unknown_fact', message: `unknown fact "${n['fact']}"; see \`bulwark facts\` for the list` });
+        out.push({
+          path: [...p, 'fact'],
+          code: 'unknown_fact',
+          message: `unknown fact "${n['fact']}"; see \`bulwark facts\` for the list`,
+        });
         return;
       }
       const args = (n['args'] ?? {}) as Record<string, unknown>;
       for (const [a, v] of Object.entries(args)) {
-        if (!schema.params?.[a]) out.push({ path: [...p, 'args', a], code: 'unknown_arg', message: `fact ${n['fact']} takes no argument "${a}"` });
+        if (!schema.params?.[a])
+          out.push({
+            path: [...p, 'args', a],
+            code: 'unknown_arg',
+            message: `fact ${n['fact']} takes no argument "${a}"`,
+          });
         const ref = v !== null && typeof v === 'object' ? (v as { param?: unknown }).param : undefined;
-        if (typeof ref === 'string' && !params.has(ref)) out.push({ path: [...p, 'args', a], code: 'unknown_param', message: `parameter "${ref}" is not declared in this rule's parameters` });
+        if (typeof ref === 'string' && !params.has(ref))
+          out.push({
+            path: [...p, 'args', a],
+            code: 'unknown_param',
+            message: `parameter "${ref}" is not declared in this rule's parameters`,
+          });
       }
-      for (const [a, spec] of Object.entries(schema.params ?? {})) if (spec.required && args[a] === undefined) out.push({ path: [...p, 'args'], code: 'missing_arg', message: `fact ${n['fact']} needs the argument "${a}"` });
-      if (n['where'] !== undefined) validateCondition(n['where'], schema.fields, params, [...p, 'where'], out);
+      for (const [a, spec] of Object.entries(schema.params ?? {}))
+        if (spec.required && args[a] === undefined)
+          out.push({
+            path: [...p, 'args'],
+            code: 'missing_arg',
+            message: `fact ${n['fact']} needs the argument "${a}"`,
+          });
+      if (n['where'] !== undefined)
+        validateCondition(n['where'], schema.fields, params, [...p, 'where'], out);
       if (n['test'] !== undefined) validateCondition(n['test'], schema.fields, params, [...p, 'test'], out);
       if (n['expect'] === 'any' || n['expect'] === undefined) {
         if (n['expect'] === undefined && n['test'] === undefined && n['where'] !== undefined)
-          out.push({ path: p, code: 'vacuous_check', message: 'a check with `where` but no `test` needs `expect: any` (must exist) or `expect: none` (must not exist)' });
+          out.push({
+            path: p,
+            code: 'vacuous_check',
+            message:
+              'a check with `where` but no `test` needs `expect: any` (must exist) or `expect: none` (must not exist)',
+          });
       }
     }
   };

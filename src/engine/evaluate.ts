@@ -12,7 +12,8 @@ export interface RuleSelection {
 /** Facts the selected rules need (with their parameters applied to fact arguments); `os` always. */
 export function requiredFacts(selections: readonly RuleSelection[]): FactRequest[] {
   const out: FactRequest[] = [{ name: 'os', args: {} }];
-  for (const s of selections) out.push(...leafRequests(s.rule.applies_if, s.params), ...leafRequests(s.rule.check, s.params));
+  for (const s of selections)
+    out.push(...leafRequests(s.rule.applies_if, s.params), ...leafRequests(s.rule.check, s.params));
   return out;
 }
 
@@ -22,7 +23,9 @@ export function platformMatches(platforms: readonly string[], facts: ReadonlyMap
   const os = facts.get('os');
   const row = os?.rows[0];
   if (!os || os.status !== 'complete' || !row) return true;
-  const ids = [String(row['id'] ?? ''), ...String(row['id_like'] ?? '').split(/\s+/)].map((s) => s.toLowerCase());
+  const ids = [String(row['id'] ?? ''), ...String(row['id_like'] ?? '').split(/\s+/)].map((s) =>
+    s.toLowerCase(),
+  );
   const families: Record<string, string[]> = {
     debian: ['debian', 'ubuntu', 'raspbian'],
     ubuntu: ['ubuntu'],
@@ -31,26 +34,66 @@ export function platformMatches(platforms: readonly string[], facts: ReadonlyMap
   return platforms.some((p) => (families[p] ?? [p]).some((f) => ids.includes(f)));
 }
 
-export function evaluateRule(sel: RuleSelection, facts: ReadonlyMap<string, Fact>, schemas: FactSchemas, mode: ScanMode): RuleResult {
+export function evaluateRule(
+  sel: RuleSelection,
+  facts: ReadonlyMap<string, Fact>,
+  schemas: FactSchemas,
+  mode: ScanMode,
+): RuleResult {
   const { rule } = sel;
   const base = { rule: rule.id, title: rule.title, severity: sel.severity };
   const env: EvalEnv = { facts, schemas, params: sel.params, mode };
   if (!platformMatches(rule.platforms, facts)) {
     const os = facts.get('os')?.rows[0];
-    return { ...base, status: 'not_applicable', message: `applies to ${rule.platforms.join(', ')}; this system is ${String(os?.['pretty_name'] ?? os?.['id'] ?? 'another OS')}`, evidence: [{ fact: 'os', message: 'platform does not match' }] };
+    return {
+      ...base,
+      status: 'not_applicable',
+      message: `applies to ${rule.platforms.join(', ')}; this system is ${String(os?.['pretty_name'] ?? os?.['id'] ?? 'another OS')}`,
+      evidence: [{ fact: 'os', message: 'platform does not match' }],
+    };
   }
   if (rule.applies_if) {
     const a = evaluateCheck(rule.applies_if, env);
-    if (a.status === 'fail' || a.status === 'not_applicable') return { ...base, status: 'not_applicable', message: `not applicable: ${a.message}`, evidence: a.evidence };
-    if (a.status === 'error') return { ...base, status: 'error', message: `applicability could not be decided: ${a.message}`, evidence: a.evidence };
-    if (a.status === 'not_checked') return { ...base, status: 'not_checked', message: `applicability could not be decided: ${a.message}`, evidence: a.evidence };
-    if (a.status === 'skip') return { ...base, status: 'not_checked', message: 'whether this rule applies can only be decided on a running system', evidence: a.evidence };
+    if (a.status === 'fail' || a.status === 'not_applicable')
+      return {
+        ...base,
+        status: 'not_applicable',
+        message: `not applicable: ${a.message}`,
+        evidence: a.evidence,
+      };
+    if (a.status === 'error')
+      return {
+        ...base,
+        status: 'error',
+        message: `applicability could not be decided: ${a.message}`,
+        evidence: a.evidence,
+      };
+    if (a.status === 'not_checked')
+      return {
+        ...base,
+        status: 'not_checked',
+        message: `applicability could not be decided: ${a.message}`,
+        evidence: a.evidence,
+      };
+    if (a.status === 'skip')
+      return {
+        ...base,
+        status: 'not_checked',
+        message: 'whether this rule applies can only be decided on a running system',
+        evidence: a.evidence,
+      };
   }
   const v = evaluateCheck(rule.check, env);
-  if (rule.informational && (v.status === 'pass' || v.status === 'fail')) return { ...base, status: 'informational', message: v.message, evidence: v.evidence };
+  if (rule.informational && (v.status === 'pass' || v.status === 'fail'))
+    return { ...base, status: 'informational', message: v.message, evidence: v.evidence };
   switch (v.status) {
     case 'skip':
-      return { ...base, status: 'not_checked', message: 'every part of this check needs a running system', evidence: v.evidence };
+      return {
+        ...base,
+        status: 'not_checked',
+        message: 'every part of this check needs a running system',
+        evidence: v.evidence,
+      };
     default:
       return { ...base, status: v.status, message: v.message, evidence: v.evidence };
   }

@@ -1,6 +1,14 @@
 /** Typed operators over fact fields. The field's declared type picks the comparator. */
 import type { FieldType, FieldValue } from '../core/types.js';
-import { compareDebianVersions, compareRpmVersions, formatMode, ipInCidr, ipToBigInt, modeAtMost, parseMode } from '../core/values.js';
+import {
+  compareDebianVersions,
+  compareRpmVersions,
+  formatMode,
+  ipInCidr,
+  ipToBigInt,
+  modeAtMost,
+  parseMode,
+} from '../core/values.js';
 
 export const OPERATORS = [
   'eq',
@@ -61,8 +69,11 @@ function asMode(v: FieldValue | Resolved): number | undefined {
 
 function cmp(actual: FieldValue, expected: Resolved, ctx: OpContext): number | undefined {
   if (ctx.type === 'evr') {
-    if (typeof actual !== 'string' || (typeof expected !== 'string' && typeof expected !== 'number')) return undefined;
-    return ctx.scheme === 'rpm' ? compareRpmVersions(actual, String(expected)) : compareDebianVersions(actual, String(expected));
+    if (typeof actual !== 'string' || (typeof expected !== 'string' && typeof expected !== 'number'))
+      return undefined;
+    return ctx.scheme === 'rpm'
+      ? compareRpmVersions(actual, String(expected))
+      : compareDebianVersions(actual, String(expected));
   }
   const a = toNumber(actual);
   const b = toNumber(expected);
@@ -94,14 +105,21 @@ function equal(actual: FieldValue, expected: Resolved, ctx: OpContext): boolean 
         return actual.length === expected.length && actual.every((x, i) => x === String(expected[i]));
       return false;
     default:
-      if (typeof actual === 'number' || typeof expected === 'number') return toNumber(actual) === toNumber(expected) && toNumber(actual) !== undefined;
+      if (typeof actual === 'number' || typeof expected === 'number')
+        return toNumber(actual) === toNumber(expected) && toNumber(actual) !== undefined;
       return String(actual) === String(expected);
   }
 }
 
-const list = (v: Resolved): (string | number)[] => (Array.isArray(v) ? v : v === null ? [] : [v as string | number]);
+const list = (v: Resolved): (string | number)[] =>
+  Array.isArray(v) ? v : v === null ? [] : [v as string | number];
 
-export function applyOperator(op: Operator, actual: FieldValue | undefined, expected: Resolved, ctx: OpContext): boolean {
+export function applyOperator(
+  op: Operator,
+  actual: FieldValue | undefined,
+  expected: Resolved,
+  ctx: OpContext,
+): boolean {
   const a: FieldValue = actual === undefined ? null : actual;
   switch (op) {
     case 'exists':
@@ -131,7 +149,9 @@ export function applyOperator(op: Operator, actual: FieldValue | undefined, expe
     }
     case 'contains':
     case 'not_contains': {
-      const hit = Array.isArray(a) ? a.includes(String(expected)) : a !== null && String(a).includes(String(expected));
+      const hit = Array.isArray(a)
+        ? a.includes(String(expected))
+        : a !== null && String(a).includes(String(expected));
       return op === 'contains' ? hit : !hit;
     }
     case 'starts_with':
@@ -172,7 +192,9 @@ export function show(v: FieldValue | Resolved | undefined, type?: FieldType): st
 export function operatorAllowed(op: Operator, type: FieldType): string | undefined {
   const numeric: Operator[] = ['lt', 'le', 'gt', 'ge'];
   if (op === 'at_most' && type !== 'mode') return 'at_most compares file modes; use it on a mode field';
-  if (numeric.includes(op) && !['int', 'evr', 'string'].includes(type)) return `${op} needs a number or version field, not ${type}`;
-  if ((op === 'ip_in' || op === 'not_ip_in') && type !== 'ip' && type !== 'string') return `${op} needs an address field`;
+  if (numeric.includes(op) && !['int', 'evr', 'string'].includes(type))
+    return `${op} needs a number or version field, not ${type}`;
+  if ((op === 'ip_in' || op === 'not_ip_in') && type !== 'ip' && type !== 'string')
+    return `${op} needs an address field`;
   return undefined;
 }

@@ -14,8 +14,18 @@ export interface Catalogue {
 /** Profile chain, root first (`extends`). */
 function chain(cat: Catalogue, id: string, seen: string[] = []): Profile[] {
   const p = cat.profiles.get(id);
-  if (!p) throw new BulwarkError('BW_PROFILE_NOT_FOUND', `no profile named "${id}"`, `see \`bulwark profiles list\`; known: ${[...cat.profiles.keys()].join(', ')}`);
-  if (seen.includes(id)) throw new BulwarkError('BW_CONTENT_INVALID', `profile "${id}" extends itself (${[...seen, id].join(' → ')})`, 'fix the extends chain');
+  if (!p)
+    throw new BulwarkError(
+      'BW_PROFILE_NOT_FOUND',
+      `no profile named "${id}"`,
+      `see \`bulwark profiles list\`; known: ${[...cat.profiles.keys()].join(', ')}`,
+    );
+  if (seen.includes(id))
+    throw new BulwarkError(
+      'BW_CONTENT_INVALID',
+      `profile "${id}" extends itself (${[...seen, id].join(' → ')})`,
+      'fix the extends chain',
+    );
   return p.extends ? [...chain(cat, p.extends, [...seen, id]), p] : [p];
 }
 
@@ -25,20 +35,36 @@ export function canonicalRuleId(cat: Catalogue, id: string): string | undefined 
 }
 
 /** Applies `select` entries in order: `*`, `area:<name>`, a rule id (or alias), each negated with `!`. */
-export function applySelect(cat: Catalogue, selected: Set<string>, entries: readonly string[], includeExperimental: boolean, where: string): void {
+export function applySelect(
+  cat: Catalogue,
+  selected: Set<string>,
+  entries: readonly string[],
+  includeExperimental: boolean,
+  where: string,
+): void {
   for (const raw of entries) {
     const neg = raw.startsWith('!');
     const sel = neg ? raw.slice(1) : raw;
     let ids: string[];
-    if (sel === '*') ids = [...cat.rules.values()].filter((r) => includeExperimental || !r.experimental).map((r) => r.id);
-    else if (sel.startsWith('area:')) ids = [...cat.rules.values()].filter((r) => r.area === sel.slice(5) && (includeExperimental || !r.experimental)).map((r) => r.id);
+    if (sel === '*')
+      ids = [...cat.rules.values()].filter((r) => includeExperimental || !r.experimental).map((r) => r.id);
+    else if (sel.startsWith('area:'))
+      ids = [...cat.rules.values()]
+        .filter((r) => r.area === sel.slice(5) && (includeExperimental || !r.experimental))
+        .map((r) => r.id);
     else {
       const id = canonicalRuleId(cat, sel);
-      if (!id) throw new BulwarkError('BW_RULE_NOT_FOUND', `${where} selects unknown rule "${sel}"`, 'check the id with `bulwark rules list`');
+      if (!id)
+        throw new BulwarkError(
+          'BW_RULE_NOT_FOUND',
+          `${where} selects unknown rule "${sel}"`,
+          'check the id with `bulwark rules list`',
+        );
       ids = [id];
     }
-    for (const id of ids) if (neg) selected.delete(id);
-    else selected.add(id);
+    for (const id of ids)
+      if (neg) selected.delete(id);
+      else selected.add(id);
   }
 }
 
@@ -50,15 +76,33 @@ export interface Tailoring {
 }
 
 /** Resolves a profile (and an optional tailoring on top) into rule selections with parameters. */
-export function resolveProfile(cat: Catalogue, profileId: string, tailoring?: Tailoring, onlyRules?: readonly string[]): RuleSelection[] {
-  const layers: { select: readonly string[]; parameters: Record<string, unknown>; severity: Record<string, Severity>; experimental: boolean; name: string }[] = chain(cat, profileId).map((p) => ({
+export function resolveProfile(
+  cat: Catalogue,
+  profileId: string,
+  tailoring?: Tailoring,
+  onlyRules?: readonly string[],
+): RuleSelection[] {
+  const layers: {
+    select: readonly string[];
+    parameters: Record<string, unknown>;
+    severity: Record<string, Severity>;
+    experimental: boolean;
+    name: string;
+  }[] = chain(cat, profileId).map((p) => ({
     select: p.select,
     parameters: p.parameters,
     severity: p.severity,
     experimental: p.include_experimental ?? false,
     name: `profile ${p.id}`,
   }));
-  if (tailoring) layers.push({ select: tailoring.select ?? [], parameters: tailoring.parameters ?? {}, severity: tailoring.severity ?? {}, experimental: false, name: 'tailoring' });
+  if (tailoring)
+    layers.push({
+      select: tailoring.select ?? [],
+      parameters: tailoring.parameters ?? {},
+      severity: tailoring.severity ?? {},
+      experimental: false,
+      name: 'tailoring',
+    });
   const selected = new Set<string>();
   const params: Record<string, unknown> = {};
   const severity: Record<string, Severity> = {};
@@ -67,7 +111,12 @@ export function resolveProfile(cat: Catalogue, profileId: string, tailoring?: Ta
     Object.assign(params, l.parameters);
     for (const [k, v] of Object.entries(l.severity)) {
       const id = canonicalRuleId(cat, k);
-      if (!id) throw new BulwarkError('BW_RULE_NOT_FOUND', `${l.name} changes the severity of unknown rule "${k}"`, 'check the id with `bulwark rules list`');
+      if (!id)
+        throw new BulwarkError(
+          'BW_RULE_NOT_FOUND',
+          `${l.name} changes the severity of unknown rule "${k}"`,
+          'check the id with `bulwark rules list`',
+        );
       severity[id] = v;
     }
   }
@@ -78,7 +127,12 @@ export function resolveProfile(cat: Catalogue, profileId: string, tailoring?: Ta
       ...new Set(
         onlyRules.map((r) => {
           const id = canonicalRuleId(cat, r);
-          if (!id) throw new BulwarkError('BW_RULE_NOT_FOUND', `unknown rule "${r}"`, 'check the id with `bulwark rules list`');
+          if (!id)
+            throw new BulwarkError(
+              'BW_RULE_NOT_FOUND',
+              `unknown rule "${r}"`,
+              'check the id with `bulwark rules list`',
+            );
           return id;
         }),
       ),
@@ -88,7 +142,11 @@ export function resolveProfile(cat: Catalogue, profileId: string, tailoring?: Ta
 }
 
 /** A rule with its parameters: defaults, overridden by profile/tailoring values (`<param>` or `<rule-id>.<param>`). */
-export function selectionFor(rule: Rule, overrides: Readonly<Record<string, unknown>>, severity?: Severity): RuleSelection {
+export function selectionFor(
+  rule: Rule,
+  overrides: Readonly<Record<string, unknown>>,
+  severity?: Severity,
+): RuleSelection {
   const params: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(rule.parameters ?? {})) {
     params[name] = overrides[`${rule.id}.${name}`] ?? overrides[name] ?? spec.default;

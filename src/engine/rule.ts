@@ -22,8 +22,12 @@ import type { Operator } from './operators.js';
  * combinators `all: [cond…]`, `any: [cond…]`, `not: cond`. Field names are checked against the
  * fact's declared columns when content is loaded.
  */
-export type Condition = { [field: string]: Operand | Partial<Record<Operator, Operand>> | Condition | Condition[] };
-export const ConditionSchema: z.ZodType<Condition> = z.lazy(() => z.record(z.string(), z.unknown())) as z.ZodType<Condition>;
+export type Condition = {
+  [field: string]: Operand | Partial<Record<Operator, Operand>> | Condition | Condition[];
+};
+export const ConditionSchema: z.ZodType<Condition> = z.lazy(() =>
+  z.record(z.string(), z.unknown()),
+) as z.ZodType<Condition>;
 
 /** Fact arguments: text, or a parameter (e.g. the walk scope a profile chooses). */
 const FactArgs = z.record(z.string().regex(/^[a-z_]+$/), z.union([z.string(), ParamRef]));
@@ -67,7 +71,10 @@ const FixtureFile = z.union([
     .object({
       content: z.string().optional(),
       base64: z.string().optional(),
-      mode: z.string().regex(/^0?[0-7]{3,4}$/, 'quote file modes as octal strings, e.g. "0640"').optional(),
+      mode: z
+        .string()
+        .regex(/^0?[0-7]{3,4}$/, 'quote file modes as octal strings, e.g. "0640"')
+        .optional(),
       uid: z.number().int().min(0).optional(),
       gid: z.number().int().min(0).optional(),
       symlink: z.string().optional(),
@@ -76,19 +83,39 @@ const FixtureFile = z.union([
     .strict(),
 ]);
 
-const FixtureRows = z.array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())])));
+const FixtureRows = z.array(
+  z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())])),
+);
 export const FixtureSchema = z
   .object({
     name: z.string().optional(),
     mode: z.enum(['live', 'offline']).optional(),
     files: z.record(z.string().startsWith('/'), FixtureFile).optional(),
-    packages: z.array(z.union([z.string(), z.object({ name: z.string(), version: z.string() }).strict()])).optional(),
+    packages: z
+      .array(z.union([z.string(), z.object({ name: z.string(), version: z.string() }).strict()]))
+      .optional(),
     /** Written as /var/lib/rpm/rpmdb.sqlite (rpm ≥ 4.16); `version` is `[epoch:]version-release`. */
-    rpm_packages: z.array(z.union([z.string(), z.object({ name: z.string(), version: z.string(), arch: z.string().optional() }).strict()])).optional(),
+    rpm_packages: z
+      .array(
+        z.union([
+          z.string(),
+          z.object({ name: z.string(), version: z.string(), arch: z.string().optional() }).strict(),
+        ]),
+      )
+      .optional(),
     facts: z
       .record(
         z.string(),
-        z.union([FixtureRows, z.object({ status: z.enum(['complete', 'incomplete', 'absent', 'not_collected', 'error']), rows: FixtureRows.optional(), reason: z.string().optional() }).strict()]),
+        z.union([
+          FixtureRows,
+          z
+            .object({
+              status: z.enum(['complete', 'incomplete', 'absent', 'not_collected', 'error']),
+              rows: FixtureRows.optional(),
+              reason: z.string().optional(),
+            })
+            .strict(),
+        ]),
       )
       .optional(),
     params: z.record(z.string(), z.unknown()).optional(),

@@ -3,9 +3,22 @@
  * score = 100 × Σ weight(pass) / Σ weight(pass + fail). Other states do not count.
  * A failed rule costs 100 × weight / Σ weight points: the report lists the costliest.
  */
-import { SEVERITIES, byText, severityRank, type ResultStatus, type RuleResult, type Severity } from '../core/types.js';
+import {
+  SEVERITIES,
+  byText,
+  severityRank,
+  type ResultStatus,
+  type RuleResult,
+  type Severity,
+} from '../core/types.js';
 
-export const SEVERITY_WEIGHTS: Record<Severity, number> = { info: 0, low: 1, medium: 3, high: 6, critical: 10 };
+export const SEVERITY_WEIGHTS: Record<Severity, number> = {
+  info: 0,
+  low: 1,
+  medium: 3,
+  high: 6,
+  critical: 10,
+};
 
 export interface ScoreSummary {
   score: number | null;
@@ -18,7 +31,15 @@ export interface ScoreSummary {
 }
 
 export function summarise(results: readonly RuleResult[]): ScoreSummary {
-  const counts = { pass: 0, fail: 0, error: 0, not_applicable: 0, not_checked: 0, manual: 0, informational: 0 } as Record<ResultStatus, number>;
+  const counts = {
+    pass: 0,
+    fail: 0,
+    error: 0,
+    not_applicable: 0,
+    not_checked: 0,
+    manual: 0,
+    informational: 0,
+  } as Record<ResultStatus, number>;
   const failedBySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   let total = 0;
   let got = 0;
@@ -35,11 +56,20 @@ export function summarise(results: readonly RuleResult[]): ScoreSummary {
   }
   const costliest = results
     .filter((r) => r.status === 'fail')
-    .map((r) => ({ rule: r.rule, title: r.title, severity: r.severity, points: total > 0 ? Math.round((1000 * SEVERITY_WEIGHTS[r.severity]) / total) / 10 : 0 }))
-    .sort((a, b) => b.points - a.points || severityRank(b.severity) - severityRank(a.severity) || byText(a.rule, b.rule));
+    .map((r) => ({
+      rule: r.rule,
+      title: r.title,
+      severity: r.severity,
+      points: total > 0 ? Math.round((1000 * SEVERITY_WEIGHTS[r.severity]) / total) / 10 : 0,
+    }))
+    .sort(
+      (a, b) =>
+        b.points - a.points || severityRank(b.severity) - severityRank(a.severity) || byText(a.rule, b.rule),
+    );
   return {
     score: total > 0 ? Math.round((1000 * got) / total) / 10 : null,
-    formula: '100 × Σ weight(passed) / Σ weight(passed + failed); weights info 0, low 1, medium 3, high 6, critical 10',
+    formula:
+      '100 × Σ weight(passed) / Σ weight(passed + failed); weights info 0, low 1, medium 3, high 6, critical 10',
     weights: SEVERITY_WEIGHTS,
     counts,
     failedBySeverity,

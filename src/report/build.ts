@@ -22,7 +22,11 @@ export function buildReport(scan: ScanOutcome, version: string, storedIn: string
       policies: scan.policyFiles,
       stored_in: storedIn,
     },
-    asset: { hostname: str(os?.['hostname']), machine_id: str(os?.['machine_id']), os: str(os?.['pretty_name']) },
+    asset: {
+      hostname: str(os?.['hostname']),
+      machine_id: str(os?.['machine_id']),
+      os: str(os?.['pretty_name']),
+    },
     summary: {
       score: scan.summary.score,
       formula: scan.summary.formula,
@@ -33,7 +37,10 @@ export function buildReport(scan: ScanOutcome, version: string, storedIn: string
     },
     results: scan.results.map((r) => {
       const rule = scan.rules.get(r.rule)!;
-      const fix: Report['results'][number]['fix'] = { impact: rule.fix.impact, description: rule.fix.description };
+      const fix: Report['results'][number]['fix'] = {
+        impact: rule.fix.impact,
+        description: rule.fix.description,
+      };
       if (rule.fix.shell !== undefined) fix.shell = rule.fix.shell;
       if (rule.fix.ansible !== undefined) fix.ansible = rule.fix.ansible;
       return {
@@ -49,7 +56,12 @@ export function buildReport(scan: ScanOutcome, version: string, storedIn: string
         references: rule.references as Report['results'][number]['references'],
       };
     }),
-    facts: scan.facts.map((f) => ({ key: f.key, status: f.status, ...(f.reason !== undefined ? { reason: f.reason } : {}), rows: f.rows.length, sources: f.provenance.sources.slice(0, 50) })),
+    facts: scan.facts.map((f) => ({
+      key: f.key,
+      status: f.status,
+      ...(f.reason !== undefined ? { reason: f.reason } : {}),
+      rows: f.rows.length,
+      sources: f.provenance.sources.slice(0, 50),
+    })),
   };
 }
-

@@ -32,16 +32,25 @@ export const ReportSchema = z.object({
     profile: z.string(),
     tailoring: z.string().nullable(),
     policies: z.array(z.string()),
-    stored_in: z.string().nullable().describe('database the scan was stored in, or null with --no-store / on failure'),
+    stored_in: z
+      .string()
+      .nullable()
+      .describe('database the scan was stored in, or null with --no-store / on failure'),
   }),
-  asset: z.object({ hostname: z.string().nullable(), machine_id: z.string().nullable(), os: z.string().nullable() }),
+  asset: z.object({
+    hostname: z.string().nullable(),
+    machine_id: z.string().nullable(),
+    os: z.string().nullable(),
+  }),
   summary: z.object({
     score: z.number().nullable().describe('0–100, null when no rule passed or failed'),
     formula: z.string(),
     weights: z.record(z.enum(SEVERITIES), z.number()),
     counts: z.record(z.enum(RESULT_STATUSES), z.number().int()),
     failed_by_severity: z.record(z.enum(SEVERITIES), z.number().int()),
-    costliest: z.array(z.object({ rule: z.string(), title: z.string(), severity: z.enum(SEVERITIES), points: z.number() })),
+    costliest: z.array(
+      z.object({ rule: z.string(), title: z.string(), severity: z.enum(SEVERITIES), points: z.number() }),
+    ),
   }),
   results: z.array(
     z.object({
@@ -53,8 +62,16 @@ export const ReportSchema = z.object({
       message: z.string(),
       evidence: z.array(Evidence),
       rationale: z.string(),
-      fix: z.object({ impact: z.enum(['safe', 'disruptive', 'manual']), description: z.string(), shell: z.string().optional(), ansible: z.string().optional() }),
-      references: z.record(z.string(), z.union([z.string(), z.array(z.string()), z.record(z.string(), z.string())])),
+      fix: z.object({
+        impact: z.enum(['safe', 'disruptive', 'manual']),
+        description: z.string(),
+        shell: z.string().optional(),
+        ansible: z.string().optional(),
+      }),
+      references: z.record(
+        z.string(),
+        z.union([z.string(), z.array(z.string()), z.record(z.string(), z.string())]),
+      ),
     }),
   ),
   facts: z.array(

@@ -41,9 +41,16 @@ export interface ScanOutcome {
 
 export function selectRules(opts: ScanOptions): RuleSelection[] {
   const { catalogue } = opts;
-  if (opts.policyRules && opts.policyRules.length > 0 && !opts.profileExplicit && !(opts.rules && opts.rules.length)) {
+  if (
+    opts.policyRules &&
+    opts.policyRules.length > 0 &&
+    !opts.profileExplicit &&
+    !(opts.rules && opts.rules.length)
+  ) {
     const params = { ...(opts.tailoring?.parameters ?? {}) };
-    return opts.policyRules.map((id) => selectionFor(catalogue.rules.get(id)!, params, opts.tailoring?.severity?.[id]));
+    return opts.policyRules.map((id) =>
+      selectionFor(catalogue.rules.get(id)!, params, opts.tailoring?.severity?.[id]),
+    );
   }
   return resolveProfile(catalogue, opts.tailoring?.extends ?? opts.profile, opts.tailoring, opts.rules);
 }
@@ -56,7 +63,8 @@ export async function runScan(target: Target, opts: ScanOptions): Promise<ScanOu
   const schemas = factSchemas();
   const requests = requiredFacts(selections);
   const facts = await collectFacts(ctx, requests, {
-    onProgress: (p: CollectProgress) => opts.onProgress?.({ phase: 'collect', done: p.done, total: p.total, current: p.current }),
+    onProgress: (p: CollectProgress) =>
+      opts.onProgress?.({ phase: 'collect', done: p.done, total: p.total, current: p.current }),
   });
   const results: (RuleResult & { area: string })[] = [];
   let i = 0;
@@ -65,7 +73,14 @@ export async function runScan(target: Target, opts: ScanOptions): Promise<ScanOu
     try {
       r = evaluateRule(sel, facts, schemas, target.mode);
     } catch (e) {
-      r = { rule: sel.rule.id, title: sel.rule.title, severity: sel.severity, status: 'error', message: `evaluation failed: ${e instanceof Error ? e.message : String(e)}`, evidence: [] };
+      r = {
+        rule: sel.rule.id,
+        title: sel.rule.title,
+        severity: sel.severity,
+        status: 'error',
+        message: `evaluation failed: ${e instanceof Error ? e.message : String(e)}`,
+        evidence: [],
+      };
     }
     results.push({ ...r, area: sel.rule.area });
     if (++i % 50 === 0) opts.onProgress?.({ phase: 'evaluate', done: i, total: selections.length });

@@ -112,10 +112,25 @@ function mapSqliteError(e: unknown, file: string): BulwarkError {
   const code = (e as { code?: string }).code ?? '';
   const msg = e instanceof Error ? e.message : String(e);
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED')
-    return new BulwarkError('BW_DB_LOCKED', `the database ${file} is locked by another process`, 'wait for the other Bulwark process to finish, or pass another --db', { cause: e });
+    return new BulwarkError(
+      'BW_DB_LOCKED',
+      `the database ${file} is locked by another process`,
+      'wait for the other Bulwark process to finish, or pass another --db',
+      { cause: e },
+    );
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT')
-    return new BulwarkError('BW_DB_CORRUPT', `the database ${file} is damaged or not a Bulwark database (${msg})`, 'restore it from a backup, or pass another --db; Bulwark did not modify it', { cause: e });
-  return new BulwarkError('BW_DB_OPEN', `cannot use the database ${file}: ${msg}`, 'check the path and its permissions, or pass another --db / BULWARK_DB', { cause: e });
+    return new BulwarkError(
+      'BW_DB_CORRUPT',
+      `the database ${file} is damaged or not a Bulwark database (${msg})`,
+      'restore it from a backup, or pass another --db; Bulwark did not modify it',
+      { cause: e },
+    );
+  return new BulwarkError(
+    'BW_DB_OPEN',
+    `cannot use the database ${file}: ${msg}`,
+    'check the path and its permissions, or pass another --db / BULWARK_DB',
+    { cause: e },
+  );
 }
 
 /** Migrations of one database file run one at a time within this process (Kysely's SQLite adapter takes no lock). */
@@ -145,7 +160,8 @@ export class Store {
     try {
       // Scans hold fact snapshots (accounts, which account still has a default password): owner only.
       const fresh = file !== ':memory:' && !fs.existsSync(file);
-      if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+      if (file !== ':memory:')
+        fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
       if (fresh) fs.closeSync(fs.openSync(file, 'a', 0o600));
       raw = new Database(file, { timeout: opts.busyTimeoutMs ?? 10_000 });
     } catch (e) {
@@ -189,7 +205,12 @@ export class Store {
       if (!res.error) return;
       const msg = res.error instanceof Error ? res.error.message : JSON.stringify(res.error);
       if (/corrupted migrations|missing/i.test(msg))
-        throw new BulwarkError('BW_DB_TOO_NEW', `the database ${this.file} was written by a newer Bulwark (${msg})`, 'upgrade Bulwark, or pass another --db; this version will not modify it', { cause: res.error });
+        throw new BulwarkError(
+          'BW_DB_TOO_NEW',
+          `the database ${this.file} was written by a newer Bulwark (${msg})`,
+          'upgrade Bulwark, or pass another --db; this version will not modify it',
+          { cause: res.error },
+        );
       const code = (res.error as { code?: string }).code ?? '';
       if (attempt < 5 && (/already exists/.test(msg) || code.startsWith('SQLITE_BUSY'))) {
         await new Promise((r) => setTimeout(r, 50 * attempt));
@@ -232,32 +253,46 @@ export class Store {
       const find = (
         machineId
           ? db.selectFrom('assets').select('id').where('machine_id', '=', machineId).where('kind', '=', kind)
-          : db.selectFrom('assets').select('id').where('name', '=', name).where('kind', '=', kind).where('machine_id', 'is', null)
+          : db
+              .selectFrom('assets')
+              .select('id')
+              .where('name', '=', name)
+              .where('kind', '=', kind)
+              .where('machine_id', 'is', null)
       ).compile();
       const found = this.raw.prepare(find.sql).get(...find.parameters) as { id: string } | undefined;
       const assetId = found?.id ?? crypto.randomUUID();
-      if (!found) run(db.insertInto('assets').values({ id: assetId, name, machine_id: machineId, hostname, kind, created_at: now, updated_at: now }));
+      if (!found)
+        run(
+          db.insertInto('assets').values({
+            id: assetId,
+            name,
+            machine_id: machineId,
+            hostname,
+            kind,
+            created_at: now,
+            updated_at: now,
+          }),
+        );
       else run(db.updateTable('assets').set({ updated_at: now, hostname }).where('id', '=', assetId));
       run(
-        db
-          .insertInto('scans')
-          .values({
-            id: scan.id,
-            asset_id: assetId,
-            started_at: scan.startedAt,
-            finished_at: scan.finishedAt,
-            duration_ms: scan.durationMs,
-            target_kind: scan.target.kind,
-            target_root: scan.target.root,
-            mode: scan.target.mode,
-            profile: scan.profile,
-            tailoring: scan.tailoringFile,
-            policies: JSON.stringify(scan.policyFiles),
-            bulwark_version: version,
-            score: scan.summary.score,
-            counts: JSON.stringify(scan.summary.counts),
-            facts,
-          }),
+        db.insertInto('scans').values({
+          id: scan.id,
+          asset_id: assetId,
+          started_at: scan.startedAt,
+          finished_at: scan.finishedAt,
+          duration_ms: scan.durationMs,
+          target_kind: scan.target.kind,
+          target_root: scan.target.root,
+          mode: scan.target.mode,
+          profile: scan.profile,
+          tailoring: scan.tailoringFile,
+          policies: JSON.stringify(scan.policyFiles),
+          bulwark_version: version,
+          score: scan.summary.score,
+          counts: JSON.stringify(scan.summary.counts),
+          facts,
+        }),
       );
       for (let i = 0; i < scan.results.length; i += 200) {
         run(
@@ -284,7 +319,15 @@ export class Store {
     return this.db
       .selectFrom('scans')
       .innerJoin('assets', 'assets.id', 'scans.asset_id')
-      .select(['scans.id', 'assets.name as asset', 'scans.started_at', 'scans.mode', 'scans.profile', 'scans.score', 'scans.counts'])
+      .select([
+        'scans.id',
+        'assets.name as asset',
+        'scans.started_at',
+        'scans.mode',
+        'scans.profile',
+        'scans.score',
+        'scans.counts',
+      ])
       .orderBy('scans.started_at', 'desc')
       .limit(limit)
       .execute();

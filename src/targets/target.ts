@@ -60,7 +60,15 @@ export interface Target {
   glob(pattern: string): Promise<string[]>;
 }
 
-function typeOf(st: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isFIFO(): boolean; isSocket(): boolean }): FileType {
+function typeOf(st: {
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+}): FileType {
   if (st.isFile()) return 'file';
   if (st.isDirectory()) return 'dir';
   if (st.isSymbolicLink()) return 'symlink';
@@ -130,7 +138,11 @@ export class FsTarget implements Target {
     }
     const st = await fs.stat(real);
     if (!st.isDirectory())
-      throw new BulwarkError('BW_TARGET_NOT_DIR', `the root ${abs} is not a directory`, 'mount or extract the image and pass its top directory');
+      throw new BulwarkError(
+        'BW_TARGET_NOT_DIR',
+        `the root ${abs} is not a directory`,
+        'mount or extract the image and pass its top directory',
+      );
     return new FsTarget(real, false);
   }
 
@@ -138,7 +150,8 @@ export class FsTarget implements Target {
   private offlineRefuses(p: string): string | undefined {
     if (this.mode === 'live') return undefined;
     const norm = '/' + splitTargetPath(p).join('/');
-    for (const pre of PSEUDO_PREFIXES) if (norm === pre || norm.startsWith(pre + '/')) return `${pre} only exists on a running system`;
+    for (const pre of PSEUDO_PREFIXES)
+      if (norm === pre || norm.startsWith(pre + '/')) return `${pre} only exists on a running system`;
     return undefined;
   }
 
@@ -175,7 +188,11 @@ export class FsTarget implements Target {
       }
       if (link !== undefined) {
         if (++links > MAX_SYMLINKS)
-          throw new BulwarkError('BW_SYMLINK_LOOP', `too many levels of symbolic links at ${inner}`, 'the target has a symlink loop; the path is reported as an error');
+          throw new BulwarkError(
+            'BW_SYMLINK_LOOP',
+            `too many levels of symbolic links at ${inner}`,
+            'the target has a symlink loop; the path is reported as an error',
+          );
         const text = link;
         const parts = splitTargetPath(text);
         if (text.startsWith('/')) done.length = 0;
@@ -227,7 +244,8 @@ export class FsTarget implements Target {
     // A link into /proc etc. (e.g. /etc/mtab -> ../proc/self/mounts) is refused like the path itself.
     if (this.offlineRefuses(inner)) return null;
     try {
-      const st = this.mode === 'live' && opts.follow ? await fs.stat(inner) : await fs.lstat(this.host(inner));
+      const st =
+        this.mode === 'live' && opts.follow ? await fs.stat(inner) : await fs.lstat(this.host(inner));
       const info: FileInfo = {
         path: inner,
         type: typeOf(st),
@@ -254,7 +272,12 @@ export class FsTarget implements Target {
     try {
       inner = await this.resolveInner(p);
     } catch (e) {
-      return { status: 'error', path: p, code: e instanceof BulwarkError ? e.code : 'EIO', reason: e instanceof Error ? e.message : String(e) };
+      return {
+        status: 'error',
+        path: p,
+        code: e instanceof BulwarkError ? e.code : 'EIO',
+        reason: e instanceof Error ? e.message : String(e),
+      };
     }
     // Checked again on the resolved path: `..` and symlinks can lead into /proc (e.g. /etc/mtab).
     const refusedInner = this.offlineRefuses(inner);
@@ -265,8 +288,15 @@ export class FsTarget implements Target {
       // scanning host's device with the same numbers (a watchdog, a tape drive).
       try {
         const pre = await fs.lstat(this.host(inner));
-        if (pre.isDirectory()) return { status: 'error', path: inner, code: 'EISDIR', reason: `${inner} is a directory` };
-        if (!pre.isFile()) return { status: 'error', path: inner, code: 'ENOTREG', reason: `${inner} is not a regular file (${typeOf(pre)})` };
+        if (pre.isDirectory())
+          return { status: 'error', path: inner, code: 'EISDIR', reason: `${inner} is a directory` };
+        if (!pre.isFile())
+          return {
+            status: 'error',
+            path: inner,
+            code: 'ENOTREG',
+            reason: `${inner} is not a regular file (${typeOf(pre)})`,
+          };
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
         if (code === 'ENOENT' || code === 'ENOTDIR') return { status: 'absent', path: inner };
@@ -277,16 +307,26 @@ export class FsTarget implements Target {
     try {
       // O_NOFOLLOW: the final component was resolved above; refuse a link swapped in since.
       // Live, the kernel follows the final link (the host is its own root).
-      fh = await fs.open(this.host(inner), C.O_RDONLY | C.O_NONBLOCK | (this.mode === 'offline' ? C.O_NOFOLLOW : 0));
+      fh = await fs.open(
+        this.host(inner),
+        C.O_RDONLY | C.O_NONBLOCK | (this.mode === 'offline' ? C.O_NOFOLLOW : 0),
+      );
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
       if (code === 'ENOENT' || code === 'ENOTDIR') return { status: 'absent', path: inner };
-      if (code === 'ELOOP') return { status: 'error', path: inner, code: 'BW_SYMLINK_LOOP', reason: `too many levels of symbolic links at ${inner}` };
+      if (code === 'ELOOP')
+        return {
+          status: 'error',
+          path: inner,
+          code: 'BW_SYMLINK_LOOP',
+          reason: `too many levels of symbolic links at ${inner}`,
+        };
       return { status: 'error', path: inner, code, reason: `cannot open ${inner}: ${code}` };
     }
     try {
       const st = await fh.stat();
-      if (st.isDirectory()) return { status: 'error', path: inner, code: 'EISDIR', reason: `${inner} is a directory` };
+      if (st.isDirectory())
+        return { status: 'error', path: inner, code: 'EISDIR', reason: `${inner} is a directory` };
       if (!st.isFile() && this.mode === 'offline')
         return { status: 'error', path: inner, code: 'ENOTREG', reason: `${inner} is not a regular file` };
       const chunks: Buffer[] = [];
@@ -315,7 +355,13 @@ export class FsTarget implements Target {
     const truncated = r.length > max;
     const body = truncated ? r.subarray(0, max) : r;
     const binary = body.subarray(0, 8192).includes(0);
-    return { status: 'ok', path: '/' + splitTargetPath(p).join('/'), text: body.toString('utf8'), truncated, binary };
+    return {
+      status: 'ok',
+      path: '/' + splitTargetPath(p).join('/'),
+      text: body.toString('utf8'),
+      truncated,
+      binary,
+    };
   }
 
   async readdir(p: string): Promise<DirEntry[] | null> {
@@ -324,7 +370,9 @@ export class FsTarget implements Target {
       const inner = await this.resolveInner(p);
       if (this.offlineRefuses(inner)) return null;
       const ents = await fs.readdir(this.host(inner), { withFileTypes: true });
-      return ents.map((d) => ({ name: d.name, type: typeOf(d) })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      return ents
+        .map((d) => ({ name: d.name, type: typeOf(d) }))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     } catch {
       return null;
     }
@@ -342,7 +390,9 @@ export class FsTarget implements Target {
         for (const b of bases) {
           const ents = await this.readdir(b);
           if (!ents) continue;
-          for (const e of ents) if (re.test(e.name) && !(e.name.startsWith('.') && !comp.startsWith('.'))) next.push(path.posix.join(b, e.name));
+          for (const e of ents)
+            if (re.test(e.name) && !(e.name.startsWith('.') && !comp.startsWith('.')))
+              next.push(path.posix.join(b, e.name));
         }
       }
       bases = next;
@@ -350,7 +400,8 @@ export class FsTarget implements Target {
     const out: string[] = [];
     for (const b of bases) {
       try {
-        if ((await this.stat(b, { follow: true })) ?? (this.mode === 'live' && (await this.stat(b)))) out.push(b);
+        if ((await this.stat(b, { follow: true })) ?? (this.mode === 'live' && (await this.stat(b))))
+          out.push(b);
       } catch (e) {
         // A symlink loop still exists as an entry: keep it, reading it reports the loop.
         if (!(e instanceof BulwarkError) || e.code !== 'BW_SYMLINK_LOOP') throw e;

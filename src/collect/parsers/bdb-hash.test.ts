@@ -12,7 +12,15 @@ const key = (n: number) => {
 void test('reads inline and overflow values, little and big endian', () => {
   const big = Buffer.alloc(9000, 0x41);
   for (const le of [true, false]) {
-    const file = buildBdbHash([[key(0), Buffer.from([5, 0, 0, 0])], [key(1), big], [key(2), Buffer.from('small value')]], 4096, le);
+    const file = buildBdbHash(
+      [
+        [key(0), Buffer.from([5, 0, 0, 0])],
+        [key(1), big],
+        [key(2), Buffer.from('small value')],
+      ],
+      4096,
+      le,
+    );
     const r = readBdbHashValues(file);
     assert.ok(r.ok);
     assert.deepEqual(r.problems, []);

@@ -20,7 +20,8 @@ const H_OFFPAGE = 3;
 export type BdbResult = { ok: true; values: Buffer[]; problems: string[] } | { ok: false; reason: string };
 
 export function readBdbHashValues(buf: Buffer): BdbResult {
-  if (buf.length < 512) return { ok: false, reason: `file of ${buf.length} bytes is too short for a Berkeley DB` };
+  if (buf.length < 512)
+    return { ok: false, reason: `file of ${buf.length} bytes is too short for a Berkeley DB` };
   let le: boolean;
   if (buf.readUInt32LE(12) === HASH_MAGIC) le = true;
   else if (buf.readUInt32BE(12) === HASH_MAGIC) le = false;
@@ -28,7 +29,8 @@ export function readBdbHashValues(buf: Buffer): BdbResult {
   const u32 = (o: number) => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
   const u16 = (o: number) => (le ? buf.readUInt16LE(o) : buf.readUInt16BE(o));
   const pageSize = u32(20);
-  if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) return { ok: false, reason: `implausible page size ${pageSize}` };
+  if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0)
+    return { ok: false, reason: `implausible page size ${pageSize}` };
   if (buf[25] !== P_HASHMETA) return { ok: false, reason: 'page 0 is not a hash meta page' };
   if (buf[24] !== 0) return { ok: false, reason: 'the database is encrypted' };
   if ((buf[26]! & 0x01) !== 0) return { ok: false, reason: 'page checksums are not supported' };

@@ -9,7 +9,21 @@ export interface TimeDirective {
   line: number;
 }
 
-const CHRONY_KEEP = new Set(['server', 'pool', 'peer', 'user', 'confdir', 'sourcedir', 'include', 'refclock', 'allow', 'deny', 'cmdport', 'bindcmdaddress', 'port']);
+const CHRONY_KEEP = new Set([
+  'server',
+  'pool',
+  'peer',
+  'user',
+  'confdir',
+  'sourcedir',
+  'include',
+  'refclock',
+  'allow',
+  'deny',
+  'cmdport',
+  'bindcmdaddress',
+  'port',
+]);
 
 /** chrony.conf: one directive per line, `#`, `%`, `;` and `!` start comments. Directive names lower-cased. */
 export function parseChronyConf(text: string): TimeDirective[] {
@@ -26,7 +40,16 @@ export function parseChronyConf(text: string): TimeDirective[] {
   return out;
 }
 
-const NTP_KEEP = new Set(['server', 'pool', 'peer', 'restrict', 'includefile', 'driftfile', 'disable', 'enable']);
+const NTP_KEEP = new Set([
+  'server',
+  'pool',
+  'peer',
+  'restrict',
+  'includefile',
+  'driftfile',
+  'disable',
+  'enable',
+]);
 
 /** ntp.conf / ntpsec: `#` comments. */
 export function parseNtpConf(text: string): TimeDirective[] {
@@ -58,7 +81,14 @@ export function parseTimesyncdConf(text: string): TimeDirective[] {
     if (section !== 'Time') return;
     const eq = line.indexOf('=');
     if (eq < 0) return;
-    out.push({ directive: line.slice(0, eq).trim(), value: line.slice(eq + 1).trim().replace(/\s+/g, ' '), line: i + 1 });
+    out.push({
+      directive: line.slice(0, eq).trim(),
+      value: line
+        .slice(eq + 1)
+        .trim()
+        .replace(/\s+/g, ' '),
+      line: i + 1,
+    });
   });
   return out;
 }

@@ -17,20 +17,34 @@ this is not a cron line
 
 test('system crontab: user column, schedules, nicknames, env and junk skipped', () => {
   const e = parseCrontab(ETC, { system: true });
-  assert.deepEqual(e.map((x) => [x.user, x.schedule, x.command, x.line]), [
-    ['root', '17 * * * *', 'cd / && run-parts --report /etc/cron.hourly', 5],
-    ['root', '25 6 * * *', 'test -x /usr/sbin/anacron || { cd / && run-parts --report /etc/cron.daily; }', 6],
-    ['root', '@reboot', '/usr/local/bin/boot-task --flag "a  b"', 7],
-    ['backup', '*/5 1-5 * jan,feb mon-fri', '/opt/backup.sh', 8],
-  ]);
+  assert.deepEqual(
+    e.map((x) => [x.user, x.schedule, x.command, x.line]),
+    [
+      ['root', '17 * * * *', 'cd / && run-parts --report /etc/cron.hourly', 5],
+      [
+        'root',
+        '25 6 * * *',
+        'test -x /usr/sbin/anacron || { cd / && run-parts --report /etc/cron.daily; }',
+        6,
+      ],
+      ['root', '@reboot', '/usr/local/bin/boot-task --flag "a  b"', 7],
+      ['backup', '*/5 1-5 * jan,feb mon-fri', '/opt/backup.sh', 8],
+    ],
+  );
 });
 
 test('user crontab: owner from the file name', () => {
-  const e = parseCrontab('MAILTO=""\n0 3 * * * /home/alice/bin/sync.sh >/dev/null 2>&1\n@daily true\n', { system: false, owner: 'alice' });
-  assert.deepEqual(e.map((x) => [x.user, x.schedule, x.command]), [
-    ['alice', '0 3 * * *', '/home/alice/bin/sync.sh >/dev/null 2>&1'],
-    ['alice', '@daily', 'true'],
-  ]);
+  const e = parseCrontab('MAILTO=""\n0 3 * * * /home/alice/bin/sync.sh >/dev/null 2>&1\n@daily true\n', {
+    system: false,
+    owner: 'alice',
+  });
+  assert.deepEqual(
+    e.map((x) => [x.user, x.schedule, x.command]),
+    [
+      ['alice', '0 3 * * *', '/home/alice/bin/sync.sh >/dev/null 2>&1'],
+      ['alice', '@daily', 'true'],
+    ],
+  );
 });
 
 test('empty', () => {

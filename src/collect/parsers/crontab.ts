@@ -7,7 +7,16 @@ export interface CronEntry {
   line: number;
 }
 
-const NICKNAMES = new Set(['@reboot', '@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
+const NICKNAMES = new Set([
+  '@reboot',
+  '@yearly',
+  '@annually',
+  '@monthly',
+  '@weekly',
+  '@daily',
+  '@midnight',
+  '@hourly',
+]);
 
 /**
  * Parses a crontab. `system` tables carry a user name after the schedule; a user table's entries

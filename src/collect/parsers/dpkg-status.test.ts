@@ -38,7 +38,15 @@ void test('parses stanzas, versions with epochs and the three status words', () 
   assert.deepEqual(r.problems, []);
   assert.equal(r.packages.length, 3);
   const [ssh, telnetd, libc] = r.packages;
-  assert.deepEqual(ssh, { name: 'openssh-server', version: '1:9.2p1-2+deb12u3', arch: 'amd64', want: 'install', flag: 'ok', state: 'installed', line: 1 });
+  assert.deepEqual(ssh, {
+    name: 'openssh-server',
+    version: '1:9.2p1-2+deb12u3',
+    arch: 'amd64',
+    want: 'install',
+    flag: 'ok',
+    state: 'installed',
+    line: 1,
+  });
   assert.equal(telnetd?.state, 'config-files');
   assert.equal(telnetd?.want, 'deinstall');
   assert.equal(telnetd?.line, 20);
@@ -46,10 +54,19 @@ void test('parses stanzas, versions with epochs and the three status words', () 
 });
 
 void test('CRLF, several blank lines, odd field case and whitespace, duplicates and junk', () => {
-  const text = '\r\n\r\nPackage:   vim \r\nSTATUS:install  ok   installed\r\nversion: 2:9.0.1378-2\r\nVersion: 9.9\r\n\r\n\r\n\r\nnot a field\r\n\r\nPriority: optional\r\nVersion: 1\r\n';
+  const text =
+    '\r\n\r\nPackage:   vim \r\nSTATUS:install  ok   installed\r\nversion: 2:9.0.1378-2\r\nVersion: 9.9\r\n\r\n\r\n\r\nnot a field\r\n\r\nPriority: optional\r\nVersion: 1\r\n';
   const r = parseDpkgStatus(text);
   assert.equal(r.packages.length, 1);
-  assert.deepEqual(r.packages[0], { name: 'vim', version: '2:9.0.1378-2', arch: '', want: 'install', flag: 'ok', state: 'installed', line: 3 });
+  assert.deepEqual(r.packages[0], {
+    name: 'vim',
+    version: '2:9.0.1378-2',
+    arch: '',
+    want: 'install',
+    flag: 'ok',
+    state: 'installed',
+    line: 3,
+  });
   assert.deepEqual(r.problems, ['stanza at line 12 has no Package field']);
 });
 

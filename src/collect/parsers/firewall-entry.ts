@@ -20,7 +20,18 @@ export interface FirewallEntry {
 }
 
 export function entry(e: Partial<FirewallEntry> & Pick<FirewallEntry, 'kind' | 'line'>): FirewallEntry {
-  return { family: null, table: null, chain: null, chainType: null, hook: null, policy: null, rule: null, lastRule: null, enabled: null, ...e };
+  return {
+    family: null,
+    table: null,
+    chain: null,
+    chainType: null,
+    hook: null,
+    policy: null,
+    rule: null,
+    lastRule: null,
+    enabled: null,
+    ...e,
+  };
 }
 
 /** Fills lastRule on chain rows and the chain's hook / type on its rule rows. */

@@ -20,13 +20,19 @@ const PUBLIC = `<?xml version="1.0" encoding="utf-8"?>
 
 test('zone: chain with policy from target, rules from elements', () => {
   const e = parseFirewalldZone(PUBLIC, 'public', true)!;
-  assert.deepEqual([e[0]!.kind, e[0]!.chain, e[0]!.hook, e[0]!.policy], ['chain', 'public', 'input', 'reject']);
-  assert.deepEqual(e.slice(1).map((r) => [r.rule, r.family, r.line]), [
-    ['service name=ssh', 'inet', 5],
-    ['service name=dhcpv6-client', 'inet', 6],
-    ['port protocol=tcp port=8443', 'inet', 7],
-    ['rule family=ipv4 source address=127.0.0.1 invert=True destination address=127.0.0.1 drop', 'ip', 9],
-  ]);
+  assert.deepEqual(
+    [e[0]!.kind, e[0]!.chain, e[0]!.hook, e[0]!.policy],
+    ['chain', 'public', 'input', 'reject'],
+  );
+  assert.deepEqual(
+    e.slice(1).map((r) => [r.rule, r.family, r.line]),
+    [
+      ['service name=ssh', 'inet', 5],
+      ['service name=dhcpv6-client', 'inet', 6],
+      ['port protocol=tcp port=8443', 'inet', 7],
+      ['rule family=ipv4 source address=127.0.0.1 invert=True destination address=127.0.0.1 drop', 'ip', 9],
+    ],
+  );
   const other = parseFirewalldZone('<zone target="ACCEPT"/>', 'trusted', false)!;
   assert.deepEqual([other[0]!.hook, other[0]!.policy], [null, 'accept']);
 });
@@ -56,6 +62,9 @@ test('not a zone, junk', () => {
 });
 
 test('firewalld.conf DefaultZone', () => {
-  assert.deepEqual(parseFirewalldConf('# comment\nDefaultZone=drop\nCleanupOnExit=yes\n'), { defaultZone: 'drop', line: 2 });
+  assert.deepEqual(parseFirewalldConf('# comment\nDefaultZone=drop\nCleanupOnExit=yes\n'), {
+    defaultZone: 'drop',
+    line: 2,
+  });
   assert.deepEqual(parseFirewalldConf(''), { defaultZone: 'public', line: 1 });
 });

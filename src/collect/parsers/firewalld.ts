@@ -121,15 +121,41 @@ function describe(node: XmlNode): string {
 }
 
 /** Chain row for the zone (hook input when it is the default zone) and one rule row per element. */
-export function parseFirewalldZone(text: string, zoneName: string, isDefault: boolean): FirewallEntry[] | undefined {
+export function parseFirewalldZone(
+  text: string,
+  zoneName: string,
+  isDefault: boolean,
+): FirewallEntry[] | undefined {
   const zone = parseXml(text);
   if (!zone || zone.name !== 'zone') return undefined;
   const hook = isDefault ? 'input' : null;
-  const out: FirewallEntry[] = [entry({ kind: 'chain', family: 'inet', table: 'zone', chain: zoneName, chainType: 'filter', hook, policy: zonePolicy(zone.attrs['target']), line: zone.line })];
+  const out: FirewallEntry[] = [
+    entry({
+      kind: 'chain',
+      family: 'inet',
+      table: 'zone',
+      chain: zoneName,
+      chainType: 'filter',
+      hook,
+      policy: zonePolicy(zone.attrs['target']),
+      line: zone.line,
+    }),
+  ];
   for (const c of zone.children) {
     if (['short', 'description'].includes(c.name)) continue;
     const family = c.attrs['family'] === 'ipv4' ? 'ip' : c.attrs['family'] === 'ipv6' ? 'ip6' : 'inet';
-    out.push(entry({ kind: 'rule', family, table: 'zone', chain: zoneName, chainType: 'filter', hook, rule: describe(c), line: c.line }));
+    out.push(
+      entry({
+        kind: 'rule',
+        family,
+        table: 'zone',
+        chain: zoneName,
+        chainType: 'filter',
+        hook,
+        rule: describe(c),
+        line: c.line,
+      }),
+    );
   }
   const last = out.length > 1 ? out[out.length - 1]!.rule : null;
   out[0]!.lastRule = last;

@@ -27,7 +27,8 @@ void test('fstab: comments, tabs, escapes, missing fields, trailing slash, junk'
 });
 
 void test('systemd tmp.mount', () => {
-  const unit = '[Unit]\nDescription=Temporary Directory /tmp\n\n[Mount]\nWhat=tmpfs\nWhere=/tmp\nType=tmpfs\nOptions=mode=1777,strictatime,nosuid,nodev,size=50%%,nr_inodes=1m\n\n[Install]\nWantedBy=local-fs.target\n';
+  const unit =
+    '[Unit]\nDescription=Temporary Directory /tmp\n\n[Mount]\nWhat=tmpfs\nWhere=/tmp\nType=tmpfs\nOptions=mode=1777,strictatime,nosuid,nodev,size=50%%,nr_inodes=1m\n\n[Install]\nWantedBy=local-fs.target\n';
   const u = parseMountUnit(unit);
   assert.equal(u.where, '/tmp');
   assert.equal(u.what, 'tmpfs');

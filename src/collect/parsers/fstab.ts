@@ -112,7 +112,9 @@ export function mountUnitName(mountpoint: string): string {
   const esc = p
     .split('/')
     .filter(Boolean)
-    .map((c) => c.replace(/[^A-Za-z0-9:_./]|^\./g, (ch) => '\\x' + ch.charCodeAt(0).toString(16).padStart(2, '0')))
+    .map((c) =>
+      c.replace(/[^A-Za-z0-9:_./]|^\./g, (ch) => '\\x' + ch.charCodeAt(0).toString(16).padStart(2, '0')),
+    )
     .join('-');
   return esc + '.mount';
 }

@@ -4,7 +4,10 @@ import { parseGroup, parseGshadow } from './group.js';
 
 test('group members, empty member lists, odd spacing and NIS lines', () => {
   const e = parseGroup('root:x:0:\nsudo:x:27:alice, bob ,\nshadow:x:42:\n+:::\nbad:x:\n');
-  assert.deepEqual(e.map((x) => x.name), ['root', 'sudo', 'shadow', '+', 'bad']);
+  assert.deepEqual(
+    e.map((x) => x.name),
+    ['root', 'sudo', 'shadow', '+', 'bad'],
+  );
   assert.deepEqual(e[1]!.members, ['alice', 'bob']);
   assert.deepEqual(e[0]!.members, []);
   assert.equal(e[3]!.legacy, true);

@@ -24,7 +24,14 @@ export function parseGroup(text: string): GroupEntry[] {
     const legacy = line.startsWith('+') || line.startsWith('-');
     const g = f[2]?.trim() ?? '';
     const gid = /^\d+$/.test(g) && Number.isSafeInteger(Number(g)) ? Number(g) : null;
-    out.push({ name: f[0] ?? '', gid, members: list(f[3]), line: i + 1, legacy, malformed: !legacy && (f.length !== 4 || gid === null) });
+    out.push({
+      name: f[0] ?? '',
+      gid,
+      members: list(f[3]),
+      line: i + 1,
+      legacy,
+      malformed: !legacy && (f.length !== 4 || gid === null),
+    });
   });
   return out;
 }

@@ -47,7 +47,8 @@ export function splitArg(arg: string): { key: string; value: string | null } {
 }
 
 function unquoteWord(w: string): string {
-  if (w.length >= 2 && ((w.startsWith('"') && w.endsWith('"')) || (w.startsWith("'") && w.endsWith("'")))) return w.slice(1, -1);
+  if (w.length >= 2 && ((w.startsWith('"') && w.endsWith('"')) || (w.startsWith("'") && w.endsWith("'"))))
+    return w.slice(1, -1);
   return w;
 }
 
@@ -69,9 +70,19 @@ export function parseGrubCfg(text: string): GrubEntry[] {
     const words = line.split(/\s+/);
     const cmd = words[0]!;
     if (cmd === 'password_pbkdf2' && words.length >= 3) {
-      out.push({ kind: 'password', value: unquoteWord(words[1]!), args: ['pbkdf2', unquoteWord(words[2]!)], line: i + 1 });
+      out.push({
+        kind: 'password',
+        value: unquoteWord(words[1]!),
+        args: ['pbkdf2', unquoteWord(words[2]!)],
+        line: i + 1,
+      });
     } else if (cmd === 'password' && words.length >= 3) {
-      out.push({ kind: 'password', value: unquoteWord(words[1]!), args: ['plain', unquoteWord(words.slice(2).join(' '))], line: i + 1 });
+      out.push({
+        kind: 'password',
+        value: unquoteWord(words[1]!),
+        args: ['plain', unquoteWord(words.slice(2).join(' '))],
+        line: i + 1,
+      });
     } else if (/^linux(16|efi)?$/.test(cmd) && words.length >= 2) {
       const rest = line.slice(cmd.length).trim();
       const args = splitCmdline(rest).filter((a) => !/^--/.test(a) || a.includes('='));
@@ -87,9 +98,16 @@ export function parseGrubCfg(text: string): GrubEntry[] {
  * across files (later files see earlier assignments); `$VAR` / `${VAR}` are expanded from it
  * outside single quotes. Returns every assignment (name, value, line).
  */
-export function parseShellAssignments(text: string, vars: Map<string, string>): { name: string; value: string; line: number }[] {
+export function parseShellAssignments(
+  text: string,
+  vars: Map<string, string>,
+): { name: string; value: string; line: number }[] {
   const out: { name: string; value: string; line: number }[] = [];
-  const expand = (s: string) => s.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, a?: string, b?: string) => vars.get((a ?? b)!) ?? '');
+  const expand = (s: string) =>
+    s.replace(
+      /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+      (_, a?: string, b?: string) => vars.get((a ?? b)!) ?? '',
+    );
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const start = i + 1;
@@ -154,7 +172,8 @@ export function parseUserCfg(text: string): GrubEntry[] {
   const out: GrubEntry[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const m = /^\s*GRUB2_PASSWORD\s*=\s*(.*)$/.exec(raw);
-    if (m) out.push({ kind: 'password', value: 'root', args: ['pbkdf2', unquoteWord(m[1]!.trim())], line: i + 1 });
+    if (m)
+      out.push({ kind: 'password', value: 'root', args: ['pbkdf2', unquoteWord(m[1]!.trim())], line: i + 1 });
   });
   return out;
 }

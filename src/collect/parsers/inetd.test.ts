@@ -13,14 +13,27 @@ void test('inetd.conf: live lines, #<off># lines, comments, host:service', () =>
     '#talk dgram udp wait nobody.tty /usr/sbin/in.talkd in.talkd',
   ].join('\n');
   assert.deepEqual(parseInetdConf(text), [
-    { name: 'telnet', protocol: 'tcp', server: '/usr/sbin/tcpd /usr/sbin/in.telnetd', enabled: true, line: 3 },
-    { name: 'tftp', protocol: 'udp', server: '/usr/sbin/tcpd /usr/sbin/in.tftpd /srv/tftp', enabled: false, line: 4 },
+    {
+      name: 'telnet',
+      protocol: 'tcp',
+      server: '/usr/sbin/tcpd /usr/sbin/in.telnetd',
+      enabled: true,
+      line: 3,
+    },
+    {
+      name: 'tftp',
+      protocol: 'udp',
+      server: '/usr/sbin/tcpd /usr/sbin/in.tftpd /srv/tftp',
+      enabled: false,
+      line: 4,
+    },
     { name: 'shell', protocol: 'tcp', server: '/usr/sbin/in.rshd in.rshd', enabled: true, line: 5 },
   ]);
 });
 
 void test('xinetd: blocks with brace on its own line, defaults, includedir, += and disable', () => {
-  const conf = 'defaults\n{\n  log_type = SYSLOG daemon info\n  disabled = rlogin\n}\n\nincludedir /etc/xinetd.d\n';
+  const conf =
+    'defaults\n{\n  log_type = SYSLOG daemon info\n  disabled = rlogin\n}\n\nincludedir /etc/xinetd.d\n';
   const p = parseXinetdConf(conf);
   assert.deepEqual(p.includeDirs, ['/etc/xinetd.d']);
   assert.equal(p.defaults['disabled'], 'rlogin');

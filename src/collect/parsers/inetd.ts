@@ -46,7 +46,8 @@ export interface XinetdParse {
 
 export function parseXinetdConf(text: string): XinetdParse {
   const res: XinetdParse = { services: [], defaults: {}, includeDirs: [], includes: [] };
-  let block: { kind: 'service' | 'defaults'; attrs: Record<string, string>; name: string; line: number } | undefined;
+  let block:
+    { kind: 'service' | 'defaults'; attrs: Record<string, string>; name: string; line: number } | undefined;
   let pending: { kind: 'service' | 'defaults'; name: string; line: number } | undefined;
   const close = () => {
     if (!block) return;
@@ -87,7 +88,10 @@ export function parseXinetdConf(text: string): XinetdParse {
     if (m[2] === '+=') block.attrs[key] = [block.attrs[key], val].filter(Boolean).join(' ');
     else if (m[2] === '-=') {
       const drop = new Set(val.split(/\s+/));
-      block.attrs[key] = (block.attrs[key] ?? '').split(/\s+/).filter((w) => w && !drop.has(w)).join(' ');
+      block.attrs[key] = (block.attrs[key] ?? '')
+        .split(/\s+/)
+        .filter((w) => w && !drop.has(w))
+        .join(' ');
     } else block.attrs[key] = val;
   });
   close();

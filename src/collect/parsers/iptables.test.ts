@@ -24,29 +24,46 @@ COMMIT\r
 test('chains, policies, rules, tables, CRLF', () => {
   const e = parseIptablesSave(RULES_V4, { family: 'ip' });
   const chains = e.filter((x) => x.kind === 'chain');
-  assert.deepEqual(chains.map((c) => [c.table, c.chain, c.chainType, c.hook, c.policy]), [
-    ['filter', 'INPUT', 'filter', 'input', 'drop'],
-    ['filter', 'FORWARD', 'filter', 'forward', 'drop'],
-    ['filter', 'OUTPUT', 'filter', 'output', 'accept'],
-    ['filter', 'LOGDROP', null, null, null],
-    ['nat', 'PREROUTING', 'nat', 'prerouting', 'accept'],
-    ['nat', 'INPUT', 'nat', 'input', 'accept'],
-  ]);
+  assert.deepEqual(
+    chains.map((c) => [c.table, c.chain, c.chainType, c.hook, c.policy]),
+    [
+      ['filter', 'INPUT', 'filter', 'input', 'drop'],
+      ['filter', 'FORWARD', 'filter', 'forward', 'drop'],
+      ['filter', 'OUTPUT', 'filter', 'output', 'accept'],
+      ['filter', 'LOGDROP', null, null, null],
+      ['nat', 'PREROUTING', 'nat', 'prerouting', 'accept'],
+      ['nat', 'INPUT', 'nat', 'input', 'accept'],
+    ],
+  );
   const rules = e.filter((x) => x.kind === 'rule');
-  assert.deepEqual(rules.map((r) => [r.chain, r.rule, r.line]), [
-    ['INPUT', '-i lo -j ACCEPT', 7],
-    ['INPUT', '-s 127.0.0.0/8 -j DROP', 8],
-    ['INPUT', '-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT', 9],
-    ['INPUT', '-p tcp --dport 22 -j ACCEPT', 10],
-    ['LOGDROP', '-j DROP', 11],
-  ]);
+  assert.deepEqual(
+    rules.map((r) => [r.chain, r.rule, r.line]),
+    [
+      ['INPUT', '-i lo -j ACCEPT', 7],
+      ['INPUT', '-s 127.0.0.0/8 -j DROP', 8],
+      ['INPUT', '-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT', 9],
+      ['INPUT', '-p tcp --dport 22 -j ACCEPT', 10],
+      ['LOGDROP', '-j DROP', 11],
+    ],
+  );
   assert.equal(chains[0]!.lastRule, '-p tcp --dport 22 -j ACCEPT');
   assert.equal(rules[0]!.family, 'ip');
 });
 
 test('ufw chains feed hooks', () => {
-  const e = parseIptablesSave('*filter\n:ufw-before-input - [0:0]\n-A ufw-before-input -i lo -j ACCEPT\n-A ufw6-user-input -s ::1 -j DROP\n-A ufw-not-local -j DROP\nCOMMIT\n', { family: 'ip', hookOf: ufwHook });
-  assert.deepEqual(e.map((x) => [x.chain, x.hook]), [['ufw-before-input', 'input'], ['ufw-before-input', 'input'], ['ufw6-user-input', 'input'], ['ufw-not-local', null]]);
+  const e = parseIptablesSave(
+    '*filter\n:ufw-before-input - [0:0]\n-A ufw-before-input -i lo -j ACCEPT\n-A ufw6-user-input -s ::1 -j DROP\n-A ufw-not-local -j DROP\nCOMMIT\n',
+    { family: 'ip', hookOf: ufwHook },
+  );
+  assert.deepEqual(
+    e.map((x) => [x.chain, x.hook]),
+    [
+      ['ufw-before-input', 'input'],
+      ['ufw-before-input', 'input'],
+      ['ufw6-user-input', 'input'],
+      ['ufw-not-local', null],
+    ],
+  );
   assert.equal(ufwHook('ufw-user-output'), 'output');
   assert.equal(ufwHook('ufw-logging-deny'), null);
 });

@@ -20,7 +20,8 @@ export interface IptablesOptions {
 export function parseIptablesSave(text: string, opts: IptablesOptions): FirewallEntry[] {
   const out: FirewallEntry[] = [];
   let table = 'filter';
-  const hookFor = (chain: string) => (BUILTIN.has(chain) ? chain.toLowerCase() : (opts.hookOf?.(chain) ?? null));
+  const hookFor = (chain: string) =>
+    BUILTIN.has(chain) ? chain.toLowerCase() : (opts.hookOf?.(chain) ?? null);
   const typeFor = (chain: string) => (BUILTIN.has(chain) ? table : opts.hookOf?.(chain) ? 'filter' : null);
   text.split('\n').forEach((raw, i) => {
     const line = raw.replace(/\r$/, '').trim();
@@ -35,7 +36,18 @@ export function parseIptablesSave(text: string, opts: IptablesOptions): Firewall
     if (decl) {
       const chain = decl[1]!;
       const policy = decl[2] === '-' ? null : decl[2]!.toLowerCase();
-      out.push(entry({ kind: 'chain', family: opts.family, table, chain, chainType: typeFor(chain), hook: hookFor(chain), policy, line: n }));
+      out.push(
+        entry({
+          kind: 'chain',
+          family: opts.family,
+          table,
+          chain,
+          chainType: typeFor(chain),
+          hook: hookFor(chain),
+          policy,
+          line: n,
+        }),
+      );
       return;
     }
     const rule = /^-(A|I|-append|-insert)\s+(\S+)(?:\s+(.*))?$/.exec(line);
@@ -44,7 +56,18 @@ export function parseIptablesSave(text: string, opts: IptablesOptions): Firewall
       let body = (rule[3] ?? '').trim();
       // `-I CHAIN 3 …` carries a position
       if (rule[1] === 'I' || rule[1] === '-insert') body = body.replace(/^\d+\s+/, '');
-      out.push(entry({ kind: 'rule', family: opts.family, table, chain, chainType: typeFor(chain), hook: hookFor(chain), rule: body, line: n }));
+      out.push(
+        entry({
+          kind: 'rule',
+          family: opts.family,
+          table,
+          chain,
+          chainType: typeFor(chain),
+          hook: hookFor(chain),
+          rule: body,
+          line: n,
+        }),
+      );
     }
   });
   return linkChains(out);

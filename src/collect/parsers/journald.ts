@@ -23,7 +23,10 @@ export const JOURNALD_DROPIN_DIRS = [
 ];
 
 /** Orders drop-in paths: by file name; for equal names only the highest-priority directory counts. */
-export function orderDropins(paths: readonly string[], dirs: readonly string[] = JOURNALD_DROPIN_DIRS): string[] {
+export function orderDropins(
+  paths: readonly string[],
+  dirs: readonly string[] = JOURNALD_DROPIN_DIRS,
+): string[] {
   return orderDropinPaths(paths, dirs);
 }
 

@@ -50,7 +50,12 @@ export function parseWtmp(buf: Buffer): UtmpLogin[] {
     if (buf.readInt16LE(off) !== USER_PROCESS) continue;
     const user = cstr(buf, off + 44, 32);
     if (!user) continue;
-    out.push({ user, line: cstr(buf, off + 8, 32), host: cstr(buf, off + 76, 256), time: buf.readInt32LE(off + 340) });
+    out.push({
+      user,
+      line: cstr(buf, off + 8, 32),
+      host: cstr(buf, off + 76, 256),
+      time: buf.readInt32LE(off + 340),
+    });
   }
   return out;
 }

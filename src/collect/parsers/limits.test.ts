@@ -3,12 +3,16 @@ import assert from 'node:assert/strict';
 import { parseLimits, parseSystemdIni } from './limits.js';
 
 void test('limits.conf: comments, tabs, case, short lines', () => {
-  const text = '# /etc/security/limits.conf\n#*               soft    core            0\n*\t\thard\tcore\t\t0\r\n@student        -       maxlogins       4 # trailing\nftp hard\n';
+  const text =
+    '# /etc/security/limits.conf\n#*               soft    core            0\n*\t\thard\tcore\t\t0\r\n@student        -       maxlogins       4 # trailing\nftp hard\n';
   const r = parseLimits(text);
-  assert.deepEqual(r.entries.map((e) => [e.domain, e.type, e.item, e.value, e.line]), [
-    ['*', 'hard', 'core', '0', 3],
-    ['@student', '-', 'maxlogins', '4', 4],
-  ]);
+  assert.deepEqual(
+    r.entries.map((e) => [e.domain, e.type, e.item, e.value, e.line]),
+    [
+      ['*', 'hard', 'core', '0', 3],
+      ['@student', '-', 'maxlogins', '4', 4],
+    ],
+  );
   assert.deepEqual(r.invalid, [5]);
 });
 

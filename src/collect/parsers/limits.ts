@@ -22,7 +22,13 @@ export function parseLimits(text: string): { entries: LimitEntry[]; invalid: num
       invalid.push(i + 1);
       return;
     }
-    entries.push({ domain: f[0]!, type: f[1]!.toLowerCase(), item: f[2]!.toLowerCase(), value: f[3]!.toLowerCase(), line: i + 1 });
+    entries.push({
+      domain: f[0]!,
+      type: f[1]!.toLowerCase(),
+      item: f[2]!.toLowerCase(),
+      value: f[3]!.toLowerCase(),
+      line: i + 1,
+    });
   });
   return { entries, invalid };
 }

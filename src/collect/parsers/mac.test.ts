@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isAppArmorProfileFileName, parseAppArmorProfiles, parseLoadedProfiles, parseSelinuxConfig } from './mac.js';
+import {
+  isAppArmorProfileFileName,
+  parseAppArmorProfiles,
+  parseLoadedProfiles,
+  parseSelinuxConfig,
+} from './mac.js';
 
 void test('AppArmor profile heads and flags; hats and variables are not profiles', () => {
   const text = `abi <abi/3.0>,
@@ -38,16 +43,22 @@ void test('profile file names apparmor_parser skips', () => {
 });
 
 void test('loaded profiles', () => {
-  assert.deepEqual(parseLoadedProfiles('/usr/bin/man (enforce)\nsnap-update-ns.firefox (complain)\nunconfined_x (unconfined)\nweird\n'), [
-    { name: '/usr/bin/man', mode: 'enforce' },
-    { name: 'snap-update-ns.firefox', mode: 'complain' },
-    { name: 'unconfined_x', mode: 'unconfined' },
-    { name: 'weird', mode: 'unknown' },
-  ]);
+  assert.deepEqual(
+    parseLoadedProfiles(
+      '/usr/bin/man (enforce)\nsnap-update-ns.firefox (complain)\nunconfined_x (unconfined)\nweird\n',
+    ),
+    [
+      { name: '/usr/bin/man', mode: 'enforce' },
+      { name: 'snap-update-ns.firefox', mode: 'complain' },
+      { name: 'unconfined_x', mode: 'unconfined' },
+      { name: 'weird', mode: 'unknown' },
+    ],
+  );
 });
 
 void test('selinux config', () => {
-  const text = '# SELINUX= can take one of these three values:\nSELINUX=permissive\nSELINUX=Enforcing\nSELINUXTYPE="targeted"\n';
+  const text =
+    '# SELINUX= can take one of these three values:\nSELINUX=permissive\nSELINUX=Enforcing\nSELINUXTYPE="targeted"\n';
   assert.deepEqual(parseSelinuxConfig(text), [
     { key: 'SELINUX', value: 'enforcing', line: 3 },
     { key: 'SELINUXTYPE', value: 'targeted', line: 4 },

@@ -44,7 +44,9 @@ export function parseAppArmorProfiles(text: string): AppArmorProfile[] {
 /** Names of the files apparmor_parser skips in /etc/apparmor.d (backups, package leftovers, README). */
 export function isAppArmorProfileFileName(name: string): boolean {
   if (name.startsWith('.') || name === 'README') return false;
-  return !/(~|\.dpkg-(new|old|dist|bak|tmp)|\.rpm(new|save|orig)|\.orig|\.rej|\.pacnew|\.pacsave)$/.test(name);
+  return !/(~|\.dpkg-(new|old|dist|bak|tmp)|\.rpm(new|save|orig)|\.orig|\.rej|\.pacnew|\.pacsave)$/.test(
+    name,
+  );
 }
 
 /** /sys/kernel/security/apparmor/profiles: `name (mode)` per line. */

@@ -33,6 +33,7 @@ void test('directives, dash/underscore normalisation, continuation lines, commen
 });
 
 void test('/proc/modules', () => {
-  const text = 'usb_storage 81920 0 - Live 0x0000000000000000\nuas 32768 0 - Live 0x0\nsnd-hda 1 0 - Live 0x0\n';
+  const text =
+    'usb_storage 81920 0 - Live 0x0000000000000000\nuas 32768 0 - Live 0x0\nsnd-hda 1 0 - Live 0x0\n';
   assert.deepEqual(parseProcModules(text), ['usb_storage', 'uas', 'snd_hda']);
 });

@@ -112,7 +112,8 @@ export function parseNftables(text: string): NftParse {
   };
 
   const familyAndName = (words: Tok[]): { family: string; name: string; rest: Tok[] } => {
-    if (words[0] && FAMILIES.has(words[0].t) && words[1]) return { family: words[0].t, name: words[1].t, rest: words.slice(2) };
+    if (words[0] && FAMILIES.has(words[0].t) && words[1])
+      return { family: words[0].t, name: words[1].t, rest: words.slice(2) };
     return { family: 'ip', name: words[0]?.t ?? '', rest: words.slice(1) };
   };
 
@@ -179,7 +180,9 @@ export function parseNftables(text: string): NftParse {
     // `add rule … { 22, 80 } accept` keeps its anonymous set; other statements stop before a block.
     let peek = pos;
     while (toks[peek] && (toks[peek]!.k === '\n' || toks[peek]!.k === ';')) peek++;
-    const isRule = toks[peek]?.t === 'rule' || (['add', 'insert', 'replace', 'create'].includes(toks[peek]?.t ?? '') && toks[peek + 1]?.t === 'rule');
+    const isRule =
+      toks[peek]?.t === 'rule' ||
+      (['add', 'insert', 'replace', 'create'].includes(toks[peek]?.t ?? '') && toks[peek + 1]?.t === 'rule');
     const s = statement(!isRule);
     if (s.length === 0) {
       if (toks[pos]?.k === '{') skipBlock(); // a block with no head
@@ -213,7 +216,8 @@ export function parseNftables(text: string): NftParse {
       const { family, name, rest } = familyAndName(words.slice(1));
       const chain = rest[0]?.t ?? '';
       let body = rest.slice(1);
-      if (body[0]?.t === 'position' || body[0]?.t === 'handle' || body[0]?.t === 'index') body = body.slice(2);
+      if (body[0]?.t === 'position' || body[0]?.t === 'handle' || body[0]?.t === 'index')
+        body = body.slice(2);
       entries.push(entry({ kind: 'rule', family, table: name, chain, rule: ruleText(body), line }));
       continue;
     }

@@ -18,12 +18,26 @@ test('Debian common-password style stack with brackets, @include, comments and c
   ].join('\n');
   const l = parsePam(text);
   assert.equal(l.length, 9);
-  assert.deepEqual(l[0], { line: 2, type: 'password', optional: false, control: 'requisite', module: 'pam_pwquality.so', args: ['retry=3', 'minlen=14'] });
+  assert.deepEqual(l[0], {
+    line: 2,
+    type: 'password',
+    optional: false,
+    control: 'requisite',
+    module: 'pam_pwquality.so',
+    args: ['retry=3', 'minlen=14'],
+  });
   assert.equal(l[1]!.control, '[success=1 default=ignore]');
   assert.deepEqual(l[1]!.args, ['obscure', 'use_authtok', 'try_first_pass', 'yescrypt']);
   assert.equal(l[3]!.optional, true);
   assert.equal(l[3]!.type, 'session');
-  assert.deepEqual(l[4], { line: 6, type: 'include', optional: false, control: 'include', module: 'common-session', args: [] });
+  assert.deepEqual(l[4], {
+    line: 6,
+    type: 'include',
+    optional: false,
+    control: 'include',
+    module: 'common-session',
+    args: [],
+  });
   assert.equal(l[5]!.module, 'pam_faillock.so');
   assert.deepEqual(l[5]!.args, ['preauth', 'silent', 'deny=5']);
   assert.equal(l[5]!.line, 7);
@@ -37,12 +51,17 @@ test('tokens keep bracket groups', () => {
 });
 
 test('pwquality.conf style files and module arguments', () => {
-  const s = parseKeyValueConf('# minlen = 8\nminlen = 14\r\n  dcredit=-1\nenforce_for_root\nMinClass = 4 # four\n');
+  const s = parseKeyValueConf(
+    '# minlen = 8\nminlen = 14\r\n  dcredit=-1\nenforce_for_root\nMinClass = 4 # four\n',
+  );
   assert.deepEqual(s, [
     { key: 'minlen', value: '14', line: 2 },
     { key: 'dcredit', value: '-1', line: 3 },
     { key: 'enforce_for_root', value: '', line: 4 },
     { key: 'minclass', value: '4', line: 5 },
   ]);
-  assert.deepEqual(argSettings(['remember=5', 'use_authtok']), [{ key: 'remember', value: '5' }, { key: 'use_authtok', value: '' }]);
+  assert.deepEqual(argSettings(['remember=5', 'use_authtok']), [
+    { key: 'remember', value: '5' },
+    { key: 'use_authtok', value: '' },
+  ]);
 });

@@ -58,14 +58,23 @@ export function parsePam(text: string): PamLine[] {
   for (let i = 0; i < lines.length; i++) {
     const start = i;
     let l = lines[i]!.replace(/\r$/, '');
-    while (l.endsWith('\\') && i + 1 < lines.length) l = l.slice(0, -1) + ' ' + lines[++i]!.replace(/\r$/, '');
+    while (l.endsWith('\\') && i + 1 < lines.length)
+      l = l.slice(0, -1) + ' ' + lines[++i]!.replace(/\r$/, '');
     const hash = l.indexOf('#');
     if (hash >= 0) l = l.slice(0, hash);
     l = l.trim();
     if (l === '') continue;
     const t = pamTokens(l);
     if (t[0] === '@include') {
-      if (t[1]) out.push({ line: start + 1, type: 'include', optional: false, control: 'include', module: t[1], args: [] });
+      if (t[1])
+        out.push({
+          line: start + 1,
+          type: 'include',
+          optional: false,
+          control: 'include',
+          module: t[1],
+          args: [],
+        });
       continue;
     }
     if (t.length < 3) continue;
@@ -103,6 +112,8 @@ export function parseKeyValueConf(text: string): Setting[] {
 export function argSettings(args: readonly string[]): { key: string; value: string }[] {
   return args.map((a) => {
     const eq = a.indexOf('=');
-    return eq < 0 ? { key: a.toLowerCase(), value: '' } : { key: a.slice(0, eq).toLowerCase(), value: a.slice(eq + 1) };
+    return eq < 0
+      ? { key: a.toLowerCase(), value: '' }
+      : { key: a.slice(0, eq).toLowerCase(), value: a.slice(eq + 1) };
   });
 }

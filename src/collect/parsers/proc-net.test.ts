@@ -41,7 +41,17 @@ test('IPv6 text is RFC 5952', () => {
 test('tcp table: states, ports, uid, inode; junk skipped', () => {
   const rows = parseProcNet(TCP, 'tcp');
   assert.equal(rows.length, 3);
-  assert.deepEqual(rows[0], { proto: 'tcp', local: '127.0.0.1', port: 5432, remote: '0.0.0.0', remotePort: 0, state: 'listen', listening: true, uid: 101, inode: 4604 });
+  assert.deepEqual(rows[0], {
+    proto: 'tcp',
+    local: '127.0.0.1',
+    port: 5432,
+    remote: '0.0.0.0',
+    remotePort: 0,
+    state: 'listen',
+    listening: true,
+    uid: 101,
+    inode: 4604,
+  });
   assert.equal(rows[1]!.local, '0.0.0.0');
   assert.equal(rows[1]!.port, 22);
   assert.equal(rows[2]!.state, 'established');
@@ -51,16 +61,27 @@ test('tcp table: states, ports, uid, inode; junk skipped', () => {
 
 test('tcp6 table', () => {
   const rows = parseProcNet(TCP6, 'tcp6');
-  assert.deepEqual(rows.map((r) => [r.local, r.port]), [['::1', 4369], ['::', 22], ['::ffff:127.0.0.1', 8080], ['2001:db8::1', 80]]);
+  assert.deepEqual(
+    rows.map((r) => [r.local, r.port]),
+    [
+      ['::1', 4369],
+      ['::', 22],
+      ['::ffff:127.0.0.1', 8080],
+      ['2001:db8::1', 80],
+    ],
+  );
 });
 
 test('udp: 07 is unconn and listening when the remote is unset', () => {
   const rows = parseProcNet(UDP, 'udp');
-  assert.deepEqual(rows.map((r) => [r.local, r.port, r.state, r.listening]), [
-    ['127.0.0.53', 53, 'unconn', true],
-    ['0.0.0.0', 68, 'unconn', true],
-    ['10.0.2.15', 41394, 'established', false],
-  ]);
+  assert.deepEqual(
+    rows.map((r) => [r.local, r.port, r.state, r.listening]),
+    [
+      ['127.0.0.53', 53, 'unconn', true],
+      ['0.0.0.0', 68, 'unconn', true],
+      ['10.0.2.15', 41394, 'established', false],
+    ],
+  );
 });
 
 test('CRLF and empty input', () => {

@@ -43,10 +43,11 @@ function wordBytes(hex8: string, littleEndian: boolean): number[] {
 export function formatIPv6(bytes: readonly number[]): string {
   const groups: number[] = [];
   for (let i = 0; i < 16; i += 2) groups.push((bytes[i]! << 8) | bytes[i + 1]!);
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) return `::ffff:${bytes.slice(12).join('.')}`;
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff)
+    return `::ffff:${bytes.slice(12).join('.')}`;
   let best = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;
@@ -94,7 +95,14 @@ export function parseProcNet(text: string, proto: SocketProto, littleEndian = tr
     const st = parseInt(f[3]!, 16);
     const uid = Number(f[7]);
     const inode = Number(f[9]);
-    if (local === undefined || remote === undefined || !Number.isInteger(port) || !Number.isInteger(remotePort) || !Number.isInteger(st)) continue;
+    if (
+      local === undefined ||
+      remote === undefined ||
+      !Number.isInteger(port) ||
+      !Number.isInteger(remotePort) ||
+      !Number.isInteger(st)
+    )
+      continue;
     let state = TCP_STATES[st] ?? `state_${st}`;
     let listening = state === 'listen';
     if (udp) {
@@ -102,7 +110,17 @@ export function parseProcNet(text: string, proto: SocketProto, littleEndian = tr
       if (st === 7) state = 'unconn';
       listening = st === 7 && isZeroAddress(remote) && remotePort === 0;
     }
-    out.push({ proto, local, port, remote, remotePort, state, listening, uid: Number.isInteger(uid) ? uid : -1, inode: Number.isInteger(inode) ? inode : 0 });
+    out.push({
+      proto,
+      local,
+      port,
+      remote,
+      remotePort,
+      state,
+      listening,
+      uid: Number.isInteger(uid) ? uid : -1,
+      inode: Number.isInteger(inode) ? inode : 0,
+    });
   }
   return out;
 }

@@ -3,10 +3,22 @@ import * as assert from 'node:assert/strict';
 import { encodePackageHeader, encodeRpmHeader, parseRpmHeader, rpmEvr, RPMTAG } from './rpm-header.js';
 
 void test('round-trips name, version, release, epoch and arch', () => {
-  const blob = encodePackageHeader({ name: 'openssh-server', version: '8.7p1', release: '38.el9', arch: 'x86_64', epoch: 1 });
+  const blob = encodePackageHeader({
+    name: 'openssh-server',
+    version: '8.7p1',
+    release: '38.el9',
+    arch: 'x86_64',
+    epoch: 1,
+  });
   const r = parseRpmHeader(blob);
   assert.ok(r.ok);
-  assert.deepEqual(r.pkg, { name: 'openssh-server', version: '8.7p1', release: '38.el9', epoch: 1, arch: 'x86_64' });
+  assert.deepEqual(r.pkg, {
+    name: 'openssh-server',
+    version: '8.7p1',
+    release: '38.el9',
+    epoch: 1,
+    arch: 'x86_64',
+  });
   assert.equal(rpmEvr(r.pkg), '1:8.7p1-38.el9');
 });
 
@@ -31,7 +43,13 @@ void test('other tags (summary, region markers) and tag order do not matter', ()
   ]);
   const r = parseRpmHeader(blob);
   assert.ok(r.ok);
-  assert.deepEqual(r.pkg, { name: 'gpg-pubkey', version: '2.0', release: '1.fc40', epoch: 0, arch: 'noarch' });
+  assert.deepEqual(r.pkg, {
+    name: 'gpg-pubkey',
+    version: '2.0',
+    release: '1.fc40',
+    epoch: 0,
+    arch: 'noarch',
+  });
   assert.equal(rpmEvr(r.pkg), '0:2.0-1.fc40');
 });
 

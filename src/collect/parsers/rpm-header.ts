@@ -32,13 +32,16 @@ export function parseRpmHeader(blob: Buffer): RpmHeaderResult {
   let base = 0;
   // Headers read from a package file carry an 8-byte magic/reserved prefix; database blobs do not.
   if (blob.length >= 8 && blob.subarray(0, 4).equals(MAGIC)) base = 8;
-  if (blob.length < base + 8) return { ok: false, reason: `header blob of ${blob.length} bytes is too short` };
+  if (blob.length < base + 8)
+    return { ok: false, reason: `header blob of ${blob.length} bytes is too short` };
   const il = blob.readUInt32BE(base);
   const dl = blob.readUInt32BE(base + 4);
-  if (il < 1 || il > MAX_TAGS || dl > MAX_DATA) return { ok: false, reason: `implausible header sizes (${il} tags, ${dl} data bytes)` };
+  if (il < 1 || il > MAX_TAGS || dl > MAX_DATA)
+    return { ok: false, reason: `implausible header sizes (${il} tags, ${dl} data bytes)` };
   const dataStart = base + 8 + il * 16;
   const dataEnd = dataStart + dl;
-  if (dataEnd > blob.length) return { ok: false, reason: `header claims ${dataEnd} bytes but the blob has ${blob.length}` };
+  if (dataEnd > blob.length)
+    return { ok: false, reason: `header claims ${dataEnd} bytes but the blob has ${blob.length}` };
   const strings = new Map<number, string>();
   let epoch: number | null = null;
   for (let i = 0; i < il; i++) {
@@ -63,7 +66,13 @@ export function parseRpmHeader(blob: Buffer): RpmHeaderResult {
   if (!name) return { ok: false, reason: 'header has no NAME tag' };
   return {
     ok: true,
-    pkg: { name, version: strings.get(RPMTAG.VERSION) ?? '', release: strings.get(RPMTAG.RELEASE) ?? '', epoch, arch: strings.get(RPMTAG.ARCH) ?? '' },
+    pkg: {
+      name,
+      version: strings.get(RPMTAG.VERSION) ?? '',
+      release: strings.get(RPMTAG.RELEASE) ?? '',
+      epoch,
+      arch: strings.get(RPMTAG.ARCH) ?? '',
+    },
   };
 }
 
@@ -113,7 +122,13 @@ export function encodeRpmHeader(tags: ReadonlyArray<readonly [number, string | n
 }
 
 /** Convenience for tests: a header for name/version/release/arch and optional epoch. */
-export function encodePackageHeader(p: { name: string; version: string; release: string; arch: string; epoch?: number }): Buffer {
+export function encodePackageHeader(p: {
+  name: string;
+  version: string;
+  release: string;
+  arch: string;
+  epoch?: number;
+}): Buffer {
   const tags: [number, string | number][] = [
     [RPMTAG.NAME, p.name],
     [RPMTAG.VERSION, p.version],

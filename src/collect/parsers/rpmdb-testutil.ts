@@ -48,4 +48,3 @@ export function buildBdbHash(pairs: [Buffer, Buffer][], pageSize = 4096, le = tr
   w16(hash, 20, items.length);
   return Buffer.concat(pages);
 }
-

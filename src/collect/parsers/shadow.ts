@@ -5,7 +5,8 @@
  */
 
 export type PasswordStatus = 'hash' | 'empty' | 'locked' | 'no_password';
-export type HashAlg = 'yescrypt' | 'gost-yescrypt' | 'scrypt' | 'sha512' | 'sha256' | 'md5' | 'bcrypt' | 'des' | 'other';
+export type HashAlg =
+  'yescrypt' | 'gost-yescrypt' | 'scrypt' | 'sha512' | 'sha256' | 'md5' | 'bcrypt' | 'des' | 'other';
 
 export interface ShadowEntry {
   user: string;
@@ -37,7 +38,11 @@ export function hashAlgorithm(h: string): HashAlg | null {
   return null;
 }
 
-export function classifyPassword(field: string): { status: PasswordStatus; alg: HashAlg | null; hash: string | null } {
+export function classifyPassword(field: string): {
+  status: PasswordStatus;
+  alg: HashAlg | null;
+  hash: string | null;
+} {
   if (field === '') return { status: 'empty', alg: null, hash: null };
   if (field.startsWith('!')) {
     const rest = field.replace(/^!+/, '');

@@ -12,7 +12,13 @@ export interface WalApply {
   note?: string;
 }
 
-function checksum(buf: Buffer, start: number, end: number, le: boolean, s: [number, number]): [number, number] {
+function checksum(
+  buf: Buffer,
+  start: number,
+  end: number,
+  le: boolean,
+  s: [number, number],
+): [number, number] {
   let [s0, s1] = s;
   for (let i = start; i + 8 <= end; i += 8) {
     const a = le ? buf.readUInt32LE(i) : buf.readUInt32BE(i);
@@ -25,16 +31,24 @@ function checksum(buf: Buffer, start: number, end: number, le: boolean, s: [numb
 
 export function applyWal(main: Buffer, wal: Buffer): WalApply {
   const db = main;
-  if (wal.length < 32) return { db, frames: 0, ...(wal.length > 0 ? { note: 'write-ahead log shorter than its header; ignored' } : {}) };
+  if (wal.length < 32)
+    return {
+      db,
+      frames: 0,
+      ...(wal.length > 0 ? { note: 'write-ahead log shorter than its header; ignored' } : {}),
+    };
   const magic = wal.readUInt32BE(0);
-  if (magic !== 0x377f0682 && magic !== 0x377f0683) return { db, frames: 0, note: 'write-ahead log has a bad magic number; ignored' };
+  if (magic !== 0x377f0682 && magic !== 0x377f0683)
+    return { db, frames: 0, note: 'write-ahead log has a bad magic number; ignored' };
   const le = magic === 0x377f0682;
   const pageSize = wal.readUInt32BE(8) === 1 ? 65536 : wal.readUInt32BE(8);
-  if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) return { db, frames: 0, note: 'write-ahead log has a bad page size; ignored' };
+  if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0)
+    return { db, frames: 0, note: 'write-ahead log has a bad page size; ignored' };
   const salt1 = wal.readUInt32BE(16);
   const salt2 = wal.readUInt32BE(20);
   let sum = checksum(wal, 0, 24, le, [0, 0]);
-  if (sum[0] !== wal.readUInt32BE(24) || sum[1] !== wal.readUInt32BE(28)) return { db, frames: 0, note: 'write-ahead log header checksum mismatch; ignored' };
+  if (sum[0] !== wal.readUInt32BE(24) || sum[1] !== wal.readUInt32BE(28))
+    return { db, frames: 0, note: 'write-ahead log header checksum mismatch; ignored' };
   // Collect frames up to the last valid commit; later frames belong to an unfinished transaction.
   const pending = new Map<number, number>();
   let committed = new Map<number, number>();
@@ -56,6 +70,7 @@ export function applyWal(main: Buffer, wal: Buffer): WalApply {
   if (committed.size === 0) return { db, frames: 0 };
   const out = Buffer.alloc(dbPages * pageSize);
   main.copy(out, 0, 0, Math.min(main.length, out.length));
-  for (const [pg, at] of committed) if (pg >= 1 && pg <= dbPages) wal.copy(out, (pg - 1) * pageSize, at, at + pageSize);
+  for (const [pg, at] of committed)
+    if (pg >= 1 && pg <= dbPages) wal.copy(out, (pg - 1) * pageSize, at, at + pageSize);
   return { db: out, frames };
 }

@@ -41,25 +41,42 @@ test('Debian sudoers with Defaults lists, aliases, tags, continuations and inclu
   );
   assert.equal(defs.find((d) => d.defaultsKey === 'authenticate')!.authenticateOff, true);
   const aliases = e.filter((x) => x.kind === 'alias');
-  assert.deepEqual(aliases.map((a) => a.subject), ['Cmnd_Alias SHUTDOWN', 'Cmnd_Alias PKG', 'User_Alias ADMINS']);
+  assert.deepEqual(
+    aliases.map((a) => a.subject),
+    ['Cmnd_Alias SHUTDOWN', 'Cmnd_Alias PKG', 'User_Alias ADMINS'],
+  );
   assert.deepEqual(aliases[0]!.commands, ['/sbin/shutdown', '/sbin/reboot']);
   const specs = e.filter((x) => x.kind === 'user_spec');
-  assert.deepEqual(specs.map((s) => [s.subject, s.nopasswd, s.commands]), [
-    ['root', false, ['ALL']],
-    ['%sudo', false, ['ALL']],
-    ['deploy', true, ['/usr/bin/systemctl restart app', '/usr/bin/journalctl']],
-    ['alice,bob', true, ['ALL', 'SHUTDOWN']],
-    ['operator', false, ['/usr/bin/id']],
-  ]);
+  assert.deepEqual(
+    specs.map((s) => [s.subject, s.nopasswd, s.commands]),
+    [
+      ['root', false, ['ALL']],
+      ['%sudo', false, ['ALL']],
+      ['deploy', true, ['/usr/bin/systemctl restart app', '/usr/bin/journalctl']],
+      ['alice,bob', true, ['ALL', 'SHUTDOWN']],
+      ['operator', false, ['/usr/bin/id']],
+    ],
+  );
   assert.equal(specs[3]!.line, 14);
   const inc = e.filter((x) => x.kind === 'include');
-  assert.deepEqual(inc.map((i) => i.include), [{ dir: true, path: '/etc/sudoers.d' }, { dir: false, path: 'sudoers.local' }]);
+  assert.deepEqual(
+    inc.map((i) => i.include),
+    [
+      { dir: true, path: '/etc/sudoers.d' },
+      { dir: false, path: 'sudoers.local' },
+    ],
+  );
 });
 
 test('NOPASSWD after a runas list with a colon, and a uid in the user list', () => {
-  const e = parseSudoers('#1001 ALL=(root:adm) NOPASSWD:ALL\nbob host1 = /bin/ls : host2 = NOPASSWD: /bin/cat\n');
-  assert.deepEqual(e.map((x) => [x.kind, x.subject, x.nopasswd, x.commands]), [
-    ['user_spec', '#1001', true, ['ALL']],
-    ['user_spec', 'bob', true, ['/bin/ls', '/bin/cat']],
-  ]);
+  const e = parseSudoers(
+    '#1001 ALL=(root:adm) NOPASSWD:ALL\nbob host1 = /bin/ls : host2 = NOPASSWD: /bin/cat\n',
+  );
+  assert.deepEqual(
+    e.map((x) => [x.kind, x.subject, x.nopasswd, x.commands]),
+    [
+      ['user_spec', '#1001', true, ['ALL']],
+      ['user_spec', 'bob', true, ['/bin/ls', '/bin/cat']],
+    ],
+  );
 });

@@ -78,7 +78,8 @@ function defaultsEntry(e: string): { key: string; value: string } | null {
   return { key: t, value: 'true' };
 }
 
-const TAG = /^(NOPASSWD|PASSWD|NOEXEC|EXEC|SETENV|NOSETENV|LOG_INPUT|NOLOG_INPUT|LOG_OUTPUT|NOLOG_OUTPUT|MAIL|NOMAIL|FOLLOW|NOFOLLOW|INTERCEPT|NOINTERCEPT)\s*:\s*/;
+const TAG =
+  /^(NOPASSWD|PASSWD|NOEXEC|EXEC|SETENV|NOSETENV|LOG_INPUT|NOLOG_INPUT|LOG_OUTPUT|NOLOG_OUTPUT|MAIL|NOMAIL|FOLLOW|NOFOLLOW|INTERCEPT|NOINTERCEPT)\s*:\s*/;
 
 /** Parses the right side of a user spec (`(runas) TAG: cmd, cmd` per host, several hosts joined by `:`). */
 function commandSpecs(rhs: string): { commands: string[]; nopasswd: boolean } {
@@ -91,7 +92,10 @@ function commandSpecs(rhs: string): { commands: string[]; nopasswd: boolean } {
     for (;;) {
       const before = spec;
       spec = spec.replace(/^\([^)]*\)\s*/, '');
-      spec = spec.replace(/^(ROLE|TYPE|APPARMOR_PROFILE|TIMEOUT|NOTBEFORE|NOTAFTER|CWD|CHROOT)\s*=\s*\S+\s*/, '');
+      spec = spec.replace(
+        /^(ROLE|TYPE|APPARMOR_PROFILE|TIMEOUT|NOTBEFORE|NOTAFTER|CWD|CHROOT)\s*=\s*\S+\s*/,
+        '',
+      );
       let m;
       while ((m = TAG.exec(spec))) {
         if (m[1] === 'NOPASSWD') passwdTag = false;
@@ -115,13 +119,27 @@ export function parseSudoers(text: string): SudoersEntry[] {
   for (let i = 0; i < lines.length; i++) {
     const start = i;
     let raw = lines[i]!.replace(/\r$/, '');
-    const base = { line: start + 1, subject: null, nopasswd: false, authenticateOff: false, commands: [] as string[], defaultsKey: null, defaultsValue: null };
+    const base = {
+      line: start + 1,
+      subject: null,
+      nopasswd: false,
+      authenticateOff: false,
+      commands: [] as string[],
+      defaultsKey: null,
+      defaultsValue: null,
+    };
     const inc = /^\s*[#@](include|includedir)\s+(.+?)\s*$/.exec(raw);
     if (inc) {
-      out.push({ ...base, kind: 'include', text: raw.trim(), include: { dir: inc[1] === 'includedir', path: unquote(inc[2]!) } });
+      out.push({
+        ...base,
+        kind: 'include',
+        text: raw.trim(),
+        include: { dir: inc[1] === 'includedir', path: unquote(inc[2]!) },
+      });
       continue;
     }
-    while (stripComment(raw).trimEnd().endsWith('\\') && i + 1 < lines.length) raw = stripComment(raw).trimEnd().slice(0, -1) + ' ' + lines[++i]!.replace(/\r$/, '').trim();
+    while (stripComment(raw).trimEnd().endsWith('\\') && i + 1 < lines.length)
+      raw = stripComment(raw).trimEnd().slice(0, -1) + ' ' + lines[++i]!.replace(/\r$/, '').trim();
     const l = stripComment(raw).trim();
     if (l === '') continue;
     const def = /^Defaults([:@!>])?(\S*)\s+(.*)$/.exec(l) ?? /^Defaults([:@!>])?(\S*)$/.exec(l);
@@ -130,7 +148,15 @@ export function parseSudoers(text: string): SudoersEntry[] {
       for (const e of splitTop(def[3] ?? '', ',')) {
         const d = defaultsEntry(e);
         if (!d) continue;
-        out.push({ ...base, kind: 'defaults', text: l, subject, defaultsKey: d.key, defaultsValue: d.value, authenticateOff: d.key === 'authenticate' && d.value === 'false' });
+        out.push({
+          ...base,
+          kind: 'defaults',
+          text: l,
+          subject,
+          defaultsKey: d.key,
+          defaultsValue: d.value,
+          authenticateOff: d.key === 'authenticate' && d.value === 'false',
+        });
       }
       continue;
     }
@@ -141,8 +167,16 @@ export function parseSudoers(text: string): SudoersEntry[] {
         const eq = part.indexOf('=');
         if (eq < 0) continue;
         const name = part.slice(0, eq).trim();
-        const members = splitTop(part.slice(eq + 1), ',').map((x) => x.trim()).filter(Boolean);
-        out.push({ ...base, kind: 'alias', text: l, subject: `${al[1]} ${name}`, commands: al[1]!.startsWith('Cmnd') || al[1]!.startsWith('Cmd') ? members : [] });
+        const members = splitTop(part.slice(eq + 1), ',')
+          .map((x) => x.trim())
+          .filter(Boolean);
+        out.push({
+          ...base,
+          kind: 'alias',
+          text: l,
+          subject: `${al[1]} ${name}`,
+          commands: al[1]!.startsWith('Cmnd') || al[1]!.startsWith('Cmd') ? members : [],
+        });
       }
       continue;
     }
@@ -152,7 +186,10 @@ export function parseSudoers(text: string): SudoersEntry[] {
       out.push({ ...base, kind: 'user_spec', text: l });
       continue;
     }
-    const lhs = eq[0]!.replace(/\s*,\s*/g, ',').trim().split(/\s+/);
+    const lhs = eq[0]!
+      .replace(/\s*,\s*/g, ',')
+      .trim()
+      .split(/\s+/);
     const users = lhs[0] ?? '';
     const rhsText = l.slice(eq[0]!.length + 1);
     // Further `: Host = …` groups on the same line.
@@ -160,8 +197,16 @@ export function parseSudoers(text: string): SudoersEntry[] {
     for (const part of splitTop(rhsText, ':')) {
       const prev = groups[groups.length - 1];
       // A ':' of a tag (NOPASSWD:) or of a runas spec ((root:wheel)) is not a host separator.
-      const prevWord = prev?.trim().split(/[\s,(]/).pop() ?? '';
-      if (prev !== undefined && (!part.includes('=') || TAG.test(prevWord + ':') || (prev.lastIndexOf('(') > prev.lastIndexOf(')')))) groups[groups.length - 1] = prev + ':' + part;
+      const prevWord =
+        prev
+          ?.trim()
+          .split(/[\s,(]/)
+          .pop() ?? '';
+      if (
+        prev !== undefined &&
+        (!part.includes('=') || TAG.test(prevWord + ':') || prev.lastIndexOf('(') > prev.lastIndexOf(')'))
+      )
+        groups[groups.length - 1] = prev + ':' + part;
       else groups.push(part);
     }
     const commands: string[] = [];

@@ -4,8 +4,14 @@ import { effectiveSysctl, normaliseSysctlKey, orderConfFiles, parseSysctl } from
 
 void test('keys with slashes swap / and . like systemd-sysctl', () => {
   assert.equal(normaliseSysctlKey('kernel/yama/ptrace_scope'), 'kernel.yama.ptrace_scope');
-  assert.equal(normaliseSysctlKey('net/ipv4/conf/enp3s0.200/forwarding'), 'net.ipv4.conf.enp3s0/200.forwarding');
-  assert.equal(normaliseSysctlKey('net.ipv4.conf.enp3s0/200.forwarding'), 'net.ipv4.conf.enp3s0/200.forwarding');
+  assert.equal(
+    normaliseSysctlKey('net/ipv4/conf/enp3s0.200/forwarding'),
+    'net.ipv4.conf.enp3s0/200.forwarding',
+  );
+  assert.equal(
+    normaliseSysctlKey('net.ipv4.conf.enp3s0/200.forwarding'),
+    'net.ipv4.conf.enp3s0/200.forwarding',
+  );
 });
 
 void test('comments, CRLF, odd whitespace, ignore-error marker, globs, invalid lines', () => {
@@ -40,13 +46,20 @@ void test('an earlier directory masks the same file name; files apply in name or
     [],
     ['/usr/lib/sysctl.d/10-base.conf', '/usr/lib/sysctl.d/50-default.conf'],
   ]);
-  assert.deepEqual(order, ['/usr/lib/sysctl.d/10-base.conf', '/etc/sysctl.d/50-default.conf', '/etc/sysctl.d/99-hardening.conf']);
+  assert.deepEqual(order, [
+    '/usr/lib/sysctl.d/10-base.conf',
+    '/etc/sysctl.d/50-default.conf',
+    '/etc/sysctl.d/99-hardening.conf',
+  ]);
 });
 
 void test('later assignments win, duplicates within one file included', () => {
   const eff = effectiveSysctl([
     { path: '/usr/lib/sysctl.d/10-base.conf', text: 'kernel.sysrq = 16\nfs.suid_dumpable = 2\n' },
-    { path: '/etc/sysctl.d/99-x.conf', text: 'kernel/sysrq = 0\nfs.suid_dumpable = 1\nfs.suid_dumpable = 0\n' },
+    {
+      path: '/etc/sysctl.d/99-x.conf',
+      text: 'kernel/sysrq = 0\nfs.suid_dumpable = 1\nfs.suid_dumpable = 0\n',
+    },
     { path: '/etc/sysctl.conf', text: '#kernel.sysrq = 1\n' },
   ]);
   assert.deepEqual(eff, [

@@ -61,7 +61,12 @@ export function parseSysctl(text: string): SysctlParse {
       invalid.push(i + 1);
       return;
     }
-    assignments.push({ key: normaliseSysctlKey(key), value: normaliseSysctlValue(line.slice(eq + 1)), line: i + 1, ignoreErrors });
+    assignments.push({
+      key: normaliseSysctlKey(key),
+      value: normaliseSysctlValue(line.slice(eq + 1)),
+      line: i + 1,
+      ignoreErrors,
+    });
   });
   return { assignments, invalid };
 }

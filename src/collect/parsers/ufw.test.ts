@@ -10,12 +10,17 @@ test('ufw.conf ENABLED', () => {
 });
 
 test('default policies, quotes and comments; unset policies take ufw defaults', () => {
-  const e = parseUfwDefaults('IPV6=no\nDEFAULT_INPUT_POLICY="ACCEPT"\r\nDEFAULT_OUTPUT_POLICY=\'REJECT\' # x\n');
-  assert.deepEqual(e.map((x) => [x.family, x.hook, x.policy, x.line]), [
-    ['ip', 'input', 'accept', 2],
-    ['ip', 'output', 'reject', 3],
-    ['ip', 'forward', 'drop', 1],
-  ]);
+  const e = parseUfwDefaults(
+    'IPV6=no\nDEFAULT_INPUT_POLICY="ACCEPT"\r\nDEFAULT_OUTPUT_POLICY=\'REJECT\' # x\n',
+  );
+  assert.deepEqual(
+    e.map((x) => [x.family, x.hook, x.policy, x.line]),
+    [
+      ['ip', 'input', 'accept', 2],
+      ['ip', 'output', 'reject', 3],
+      ['ip', 'forward', 'drop', 1],
+    ],
+  );
   assert.equal(parseUfwDefaults('').length, 6);
 });
 

@@ -34,13 +34,27 @@ export function parseUfwDefaults(text: string): FirewallEntry[] {
   ] as const) {
     const v = vars.get(key);
     for (const family of fams)
-      out.push(entry({ kind: 'chain', family, table: 'filter', chain: hook, chainType: 'filter', hook, policy: (v?.value ?? dflt).toLowerCase(), line: v?.line ?? 1 }));
+      out.push(
+        entry({
+          kind: 'chain',
+          family,
+          table: 'filter',
+          chain: hook,
+          chainType: 'filter',
+          hook,
+          policy: (v?.value ?? dflt).toLowerCase(),
+          line: v?.line ?? 1,
+        }),
+      );
   }
   return out;
 }
 
 /** ufw's chains that feed a netfilter hook: ufw-before-input, ufw6-user-input … */
 export function ufwHook(chain: string): string | null {
-  const m = /^ufw6?-(?:before|user|after|logging|reject|track|skip)?-?(?:logging-)?(input|output|forward)$/.exec(chain);
+  const m =
+    /^ufw6?-(?:before|user|after|logging|reject|track|skip)?-?(?:logging-)?(input|output|forward)$/.exec(
+      chain,
+    );
   return m ? m[1]! : null;
 }
