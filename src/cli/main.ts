@@ -400,7 +400,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
       for (const id of ids.sort()) {
         const rule = cat.rules.get(id)!;
         const cases = [
-          ...rule.fixtures.pass.map((f) => ({ f, want: 'pass' })),
+          // An informational rule reports `informational` where another would pass.
+          ...rule.fixtures.pass.map((f) => ({ f, want: rule.informational ? 'informational' : 'pass' })),
           ...rule.fixtures.fail.map((f) => ({ f, want: 'fail' })),
           ...(rule.fixtures.not_applicable ?? []).map((f) => ({ f, want: 'not_applicable' })),
         ];
