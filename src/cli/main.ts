@@ -9,7 +9,8 @@ import { loadCatalogueFast } from '../content/catalogue.js';
 import { resolveProfile, type Catalogue } from '../engine/profile.js';
 import { FsTarget } from '../targets/target.js';
 import { runScan } from '../scan/run.js';
-import { defaultDbPath } from '../store/path.js';
+import { defaultDbPath, isPostgresUrl, redactDbLocation, resolveDbLocation } from '../store/path.js';
+import { CRITICALITY, DEVICE_CLASSES, MODIFIABILITY, type AssetPatch } from '../core/asset.js';
 import { buildReport } from '../report/build.js';
 import { renderText } from '../report/text.js';
 import { allCollectors, factSchemas } from '../collect/registry.js';
@@ -126,6 +127,7 @@ interface ScanFlags {
   tailoring?: string;
   policy?: string[];
   db?: string;
+  assetName?: string;
   store: boolean;
   report: string | false;
   format: 'text' | 'json';
@@ -140,12 +142,12 @@ async function scanCommand(flags: ScanFlags, profileExplicit: boolean): Promise<
     ? (await import('../content/load.js')).loadTailoring(flags.tailoring, catalogue)
     : undefined;
   const target = flags.root ? await FsTarget.mounted(flags.root) : FsTarget.live();
-  const dbPath = flags.store ? path.resolve(flags.db ?? defaultDbPath()) : null;
+  const dbPath = flags.store ? resolveDbLocation(flags.db) : null;
   const reportPath = flags.report === false ? null : path.resolve(flags.report);
   // A scan never writes into what it assesses.
   if (target.kind === 'root') {
     for (const [what, p] of [
-      ['database', dbPath],
+      ['database', dbPath && !isPostgresUrl(dbPath) ? dbPath : null],
       ['report', reportPath],
     ] as const)
       if (p && isInside(landing(p), target.root))
@@ -172,8 +174,8 @@ async function scanCommand(flags: ScanFlags, profileExplicit: boolean): Promise<
       const { Store } = await import('../store/db.js');
       const store = await Store.open(dbPath);
       try {
-        await store.saveScan(scan, v);
-        storedIn = dbPath;
+        await store.saveScan(scan, v, flags.assetName ? { assetName: flags.assetName } : {});
+        storedIn = store.file;
       } finally {
         await store.close();
       }
@@ -249,7 +251,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--rule <id...>', 'only these rules (ids or aliases)')
     .option('--tailoring <file>', 'tailoring file: select/unselect rules, set parameters and severities')
     .option('--policy <file...>', "a plant's or vendor's own rules (YAML, same format as built-in rules)")
-    .option('--db <path>', `database file (default: $BULWARK_DB or ${defaultDbPath()})`)
+    .option(
+      '--db <path|url>',
+      `database: an SQLite file or a postgres:// connection string (default: $BULWARK_DB or ${redactDbLocation(defaultDbPath())})`,
+    )
+    .option('--asset-name <name>', 'name the scanned asset (an image is otherwise named by its root path)')
     .option('--no-store', 'do not store the scan in the database')
     .option('--report <file>', 'write the JSON report here', 'bulwark-report.json')
     .option('--no-report', 'do not write the JSON report')
@@ -491,11 +497,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .command('scans')
     .description('list stored scans')
-    .option('--db <path>', 'database file')
+    .option('--db <path|url>', 'database: SQLite file or postgres:// connection string')
     .option('--limit <n>', 'how many', '20')
     .action(async (o: { db?: string; limit: string }) => {
       const { Store } = await import('../store/db.js');
-      const store = await Store.open(path.resolve(o.db ?? defaultDbPath()));
+      const store = await Store.open(resolveDbLocation(o.db));
       try {
         const rows = await store.listScans(Number(o.limit) || 20);
         process.stdout.write(
@@ -515,7 +521,183 @@ export function buildProgram(setExit: (code: number) => void): Command {
         await store.close();
       }
     });
+  addAssetCommands(program);
   return program;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+/** An attribute given on the command line: '' (or "none") clears it. */
+const orNull = (v: string | undefined) => (v === undefined ? undefined : v === '' || v === 'none' ? null : v);
+
+async function withStore<T>(
+  db: string | undefined,
+  f: (store: import('../store/db.js').Store) => Promise<T>,
+): Promise<T> {
+  const { Store } = await import('../store/db.js');
+  const store = await Store.open(resolveDbLocation(db));
+  try {
+    return await f(store);
+  } finally {
+    await store.close();
+  }
+}
+
+function oneOf(what: string, value: string | undefined, allowed: readonly string[], clearable = true): void {
+  if (value === undefined || allowed.includes(value) || (clearable && (value === '' || value === 'none')))
+    return;
+  throw new BulwarkError(
+    'BW_ASSET_INVALID',
+    `"${value}" is not a ${what}`,
+    `use one of: ${allowed.join(', ')}${clearable ? ' (or "none" to clear it)' : ''}`,
+  );
+}
+
+function addAssetCommands(program: Command): void {
+  const assets = program
+    .command('assets')
+    .description('the asset inventory: what is hardened, who owns it, how far it may change');
+  assets
+    .command('list')
+    .description('list assets, optionally by tag, zone or device class')
+    .option('--tag <tag>', 'only assets with this tag')
+    .option('--zone <zone>', 'only assets in this zone')
+    .option('--class <class>', `only this device class (${DEVICE_CLASSES.join(', ')})`)
+    .option('--db <path|url>', 'database: SQLite file or postgres:// connection string')
+    .addOption(new Option('--format <format>').choices(['text', 'json']).default('text'))
+    .action(async (o: { tag?: string; zone?: string; class?: string; db?: string; format: string }) => {
+      oneOf('device class', o.class, DEVICE_CLASSES);
+      const list = await withStore(o.db, (store) =>
+        store.listAssets({
+          ...(o.tag !== undefined ? { tag: o.tag } : {}),
+          ...(o.zone !== undefined ? { zone: o.zone } : {}),
+          ...(o.class !== undefined ? { deviceClass: o.class } : {}),
+        }),
+      );
+      if (o.format === 'json') {
+        process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+        return;
+      }
+      process.stdout.write(
+        table([
+          [
+            'ID',
+            'NAME',
+            'KIND',
+            'CLASS',
+            'ZONE',
+            'CRITICALITY',
+            'MODIFIABILITY',
+            'TAGS',
+            'SCANS',
+            'LAST SCAN',
+          ],
+          ...list.map((a) => [
+            a.id,
+            a.name,
+            a.kind,
+            a.device_class ?? '-',
+            a.zone ?? '-',
+            a.criticality ?? '-',
+            a.modifiability,
+            a.tags.join(',') || '-',
+            String(a.scans),
+            a.last_scan ?? '-',
+          ]),
+        ]) + `${list.length} asset(s)\n`,
+      );
+    });
+  assets
+    .command('show <asset>')
+    .description('show one asset (by id, or by name when unambiguous)')
+    .option('--db <path|url>', 'database: SQLite file or postgres:// connection string')
+    .addOption(new Option('--format <format>').choices(['text', 'json']).default('text'))
+    .action(async (ref: string, o: { db?: string; format: string }) => {
+      const a = await withStore(o.db, (store) => store.findAsset(ref));
+      if (o.format === 'json') {
+        process.stdout.write(JSON.stringify(a, null, 2) + '\n');
+        return;
+      }
+      const rows: [string, string][] = [
+        ['id', a.id],
+        ['name', a.name],
+        ['kind', a.kind],
+        ['machine-id', a.machine_id ?? '-'],
+        ['hostname', a.hostname ?? '-'],
+        ['MAC addresses', a.macs.join(', ') || '-'],
+        ['device class', a.device_class ?? '-'],
+        ['owner', a.owner ?? '-'],
+        ['site', a.site ?? '-'],
+        ['zone', a.zone ?? '-'],
+        ['criticality', a.criticality ?? '-'],
+        ['modifiability', a.modifiability],
+        ['tags', a.tags.join(', ') || '-'],
+        ['vendor notes', a.vendor_notes ?? '-'],
+        ['first seen', a.created_at],
+        ['last updated', a.updated_at],
+      ];
+      process.stdout.write(rows.map(([k, v]) => `${k.padEnd(14)} ${v}`).join('\n') + '\n');
+    });
+  assets
+    .command('set <asset>')
+    .description('set attributes of an asset (by id, or by name when unambiguous); "" or none clears one')
+    .option('--name <name>', 'rename the asset')
+    .option('--owner <owner>', 'who is responsible (team, person, e-mail)')
+    .option('--site <site>', 'where it is')
+    .option('--zone <zone>', 'IEC 62443 zone')
+    .option('--criticality <level>', CRITICALITY.join(' | '))
+    .option('--class <class>', `device class: ${DEVICE_CLASSES.join(', ')}`)
+    .option(
+      '--modifiability <m>',
+      'full | limited | none (legacy or vendor-qualified: remediation will respect it)',
+    )
+    .option('--vendor-notes <text>', 'vendor support notes')
+    .option('--tag <tag>', 'add a tag (repeatable)', collect, [])
+    .option('--untag <tag>', 'remove a tag (repeatable)', collect, [])
+    .option('--db <path|url>', 'database: SQLite file or postgres:// connection string')
+    .action(
+      async (
+        ref: string,
+        o: {
+          name?: string;
+          owner?: string;
+          site?: string;
+          zone?: string;
+          criticality?: string;
+          class?: string;
+          modifiability?: string;
+          vendorNotes?: string;
+          tag: string[];
+          untag: string[];
+          db?: string;
+        },
+      ) => {
+        oneOf('device class', o.class, DEVICE_CLASSES);
+        oneOf('criticality', o.criticality, CRITICALITY);
+        oneOf('modifiability', o.modifiability, MODIFIABILITY, false);
+        const patch: Record<string, unknown> = {};
+        const put = (k: string, v: unknown) => {
+          if (v !== undefined) patch[k] = v;
+        };
+        put('name', o.name);
+        put('owner', orNull(o.owner));
+        put('site', orNull(o.site));
+        put('zone', orNull(o.zone));
+        put('criticality', orNull(o.criticality));
+        put('device_class', orNull(o.class));
+        put('modifiability', o.modifiability);
+        put('vendor_notes', orNull(o.vendorNotes));
+        if (o.tag.length) patch['add_tags'] = o.tag;
+        if (o.untag.length) patch['remove_tags'] = o.untag;
+        if (Object.keys(patch).length === 0)
+          throw new BulwarkError(
+            'BW_USAGE',
+            'nothing to set',
+            'pass at least one of --name --owner --site --zone --criticality --class --modifiability --vendor-notes --tag --untag',
+          );
+        const a = await withStore(o.db, (store) => store.updateAsset(ref, patch as AssetPatch));
+        process.stdout.write(`updated ${a.id} (${a.name})\n`);
+      },
+    );
 }
 
 export async function main(argv: string[]): Promise<number> {

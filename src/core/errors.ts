@@ -15,6 +15,9 @@ export type ErrorCode =
   | 'BW_DB_CORRUPT'
   | 'BW_DB_TOO_NEW'
   | 'BW_WRITE_INSIDE_TARGET'
+  | 'BW_ASSET_NOT_FOUND'
+  | 'BW_ASSET_AMBIGUOUS'
+  | 'BW_ASSET_INVALID'
   | 'BW_USAGE'
   | 'BW_INTERNAL';
 

@@ -1,16 +1,36 @@
 /**
- * Persistence. Embedded SQLite by default (one file, WAL). Kysely is the query layer; migrations are
- * versioned in code. A scan and its results are written in one transaction: a killed process never
- * leaves a half-written scan visible.
+ * Persistence. Embedded SQLite by default (one file, WAL), or PostgreSQL for shared use when the location is
+ * a postgres:// connection string. Kysely is the query layer for both; migrations are versioned in code and
+ * written once for both dialects. A scan and its results are written in one transaction: a killed process
+ * never leaves a half-written scan visible.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  SqliteDialect,
+  sql,
+  CompiledQuery,
+  type Migration,
+  type MigrationProvider,
+} from 'kysely';
 import { BulwarkError } from '../core/errors.js';
+import {
+  AssetPatchSchema,
+  type Asset,
+  type AssetPatch,
+  type Criticality,
+  type DeviceClass,
+  type Modifiability,
+} from '../core/asset.js';
 import type { Fact } from '../core/types.js';
 import type { ScanOutcome } from '../scan/run.js';
+import { isPostgresUrl, redactDbLocation, scrubPassword } from './path.js';
+
+export type Backend = 'sqlite' | 'postgres';
 
 export interface AssetTable {
   id: string;
@@ -20,6 +40,17 @@ export interface AssetTable {
   kind: string;
   created_at: string;
   updated_at: string;
+  /** JSON list of the MAC addresses seen on the asset (from the interfaces fact). */
+  macs: string;
+  owner: string | null;
+  site: string | null;
+  zone: string | null;
+  criticality: string | null;
+  /** JSON list of tags. */
+  tags: string;
+  device_class: string | null;
+  modifiability: string;
+  vendor_notes: string | null;
 }
 export interface ScanTable {
   id: string;
@@ -54,57 +85,87 @@ export interface Schema {
   results: ResultTable;
 }
 
-const migrations: Record<string, Migration> = {
-  '0001_scans': {
-    async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('assets')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('machine_id', 'text')
-        .addColumn('hostname', 'text')
-        .addColumn('kind', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .addColumn('updated_at', 'text', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('assets_machine_id').on('assets').column('machine_id').execute();
-      await db.schema
-        .createTable('scans')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('asset_id', 'text', (c) => c.notNull().references('assets.id'))
-        .addColumn('started_at', 'text', (c) => c.notNull())
-        .addColumn('finished_at', 'text', (c) => c.notNull())
-        .addColumn('duration_ms', 'integer', (c) => c.notNull())
-        .addColumn('target_kind', 'text', (c) => c.notNull())
-        .addColumn('target_root', 'text', (c) => c.notNull())
-        .addColumn('mode', 'text', (c) => c.notNull())
-        .addColumn('profile', 'text', (c) => c.notNull())
-        .addColumn('tailoring', 'text')
-        .addColumn('policies', 'text', (c) => c.notNull())
-        .addColumn('bulwark_version', 'text', (c) => c.notNull())
-        .addColumn('score', 'real')
-        .addColumn('counts', 'text', (c) => c.notNull())
-        .addColumn('facts', 'blob', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('scans_asset').on('scans').columns(['asset_id', 'started_at']).execute();
-      await db.schema
-        .createTable('results')
-        .addColumn('scan_id', 'text', (c) => c.notNull().references('scans.id'))
-        .addColumn('rule_id', 'text', (c) => c.notNull())
-        .addColumn('area', 'text', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('severity', 'text', (c) => c.notNull())
-        .addColumn('title', 'text', (c) => c.notNull())
-        .addColumn('message', 'text', (c) => c.notNull())
-        .addColumn('evidence', 'text', (c) => c.notNull())
-        .addPrimaryKeyConstraint('results_pk', ['scan_id', 'rule_id'])
-        .execute();
-      await db.schema.createIndex('results_rule').on('results').columns(['rule_id', 'status']).execute();
+/** The migrations, written once: the few types that differ between the dialects are chosen here. */
+function migrationsFor(backend: Backend): Record<string, Migration> {
+  const blob = backend === 'postgres' ? 'bytea' : 'blob';
+  const real = backend === 'postgres' ? 'double precision' : 'real';
+  return {
+    '0001_scans': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('assets')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('machine_id', 'text')
+          .addColumn('hostname', 'text')
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('assets_machine_id').on('assets').column('machine_id').execute();
+        await db.schema
+          .createTable('scans')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('asset_id', 'text', (c) => c.notNull().references('assets.id'))
+          .addColumn('started_at', 'text', (c) => c.notNull())
+          .addColumn('finished_at', 'text', (c) => c.notNull())
+          .addColumn('duration_ms', 'integer', (c) => c.notNull())
+          .addColumn('target_kind', 'text', (c) => c.notNull())
+          .addColumn('target_root', 'text', (c) => c.notNull())
+          .addColumn('mode', 'text', (c) => c.notNull())
+          .addColumn('profile', 'text', (c) => c.notNull())
+          .addColumn('tailoring', 'text')
+          .addColumn('policies', 'text', (c) => c.notNull())
+          .addColumn('bulwark_version', 'text', (c) => c.notNull())
+          .addColumn('score', real)
+          .addColumn('counts', 'text', (c) => c.notNull())
+          .addColumn('facts', blob, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('scans_asset').on('scans').columns(['asset_id', 'started_at']).execute();
+        await db.schema
+          .createTable('results')
+          .addColumn('scan_id', 'text', (c) => c.notNull().references('scans.id'))
+          .addColumn('rule_id', 'text', (c) => c.notNull())
+          .addColumn('area', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('severity', 'text', (c) => c.notNull())
+          .addColumn('title', 'text', (c) => c.notNull())
+          .addColumn('message', 'text', (c) => c.notNull())
+          .addColumn('evidence', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('results_pk', ['scan_id', 'rule_id'])
+          .execute();
+        await db.schema.createIndex('results_rule').on('results').columns(['rule_id', 'status']).execute();
+      },
     },
-  },
-};
+    '0002_asset_attributes': {
+      async up(db: Kysely<unknown>) {
+        // One column per statement: SQLite's ALTER TABLE adds one at a time.
+        const add = (col: string, notNullDefault?: string) =>
+          db.schema
+            .alterTable('assets')
+            .addColumn(col, 'text', (c) =>
+              notNullDefault === undefined ? c : c.notNull().defaultTo(notNullDefault),
+            )
+            .execute();
+        await add('macs', '[]');
+        await add('owner');
+        await add('site');
+        await add('zone');
+        await add('criticality');
+        await add('tags', '[]');
+        await add('device_class');
+        await add('modifiability', 'full');
+        await add('vendor_notes');
+        await db.schema.createIndex('assets_name').on('assets').columns(['name', 'kind']).execute();
+        await db.schema.createIndex('assets_hostname').on('assets').columns(['hostname', 'kind']).execute();
+      },
+    },
+  };
+}
 
-const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
+const providerFor = (backend: Backend): MigrationProvider => ({
+  getMigrations: () => Promise.resolve(migrationsFor(backend)),
+});
 
 export { defaultDbPath } from './path.js';
 
@@ -133,29 +194,275 @@ function mapSqliteError(e: unknown, file: string): BulwarkError {
   );
 }
 
+/**
+ * PostgreSQL errors as the same codes. `location` is the connection string as given: its password is
+ * scrubbed from every message (the driver's own texts included), and the cause is not kept, since
+ * driver errors can carry connection parameters.
+ */
+function mapPgError(e: unknown, location: string): BulwarkError {
+  if (e instanceof BulwarkError) return e;
+  const where = redactDbLocation(location);
+  const code = (e as { code?: string }).code ?? '';
+  const msg = scrubPassword(e instanceof Error ? e.message || code : String(e), location);
+  // 55P03 lock_not_available (lock_timeout), 40P01 deadlock_detected.
+  if (code === '55P03' || code === '40P01')
+    return new BulwarkError(
+      'BW_DB_LOCKED',
+      `the database ${where} is locked by another session (${msg})`,
+      'wait for the other Bulwark process to finish, or pass another --db',
+    );
+  const unreachable = ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET'].includes(code);
+  return new BulwarkError(
+    'BW_DB_OPEN',
+    `cannot use the database ${where}: ${msg}`,
+    unreachable || /timeout|terminated/i.test(msg)
+      ? 'check that PostgreSQL is running and reachable at that host and port, or pass another --db / BULWARK_DB'
+      : "check the connection string (user, password, database) and the role's privileges, or pass another --db / BULWARK_DB",
+  );
+}
+
 /** Migrations of one database file run one at a time within this process (Kysely's SQLite adapter takes no lock). */
 const migrating = new Map<string, Promise<unknown>>();
 
 /** A real systemd machine id: 32 hex digits. Images often carry "uninitialized" or an empty file. */
 const MACHINE_ID = /^[0-9a-f]{32}$/i;
+/** A MAC address worth identifying a host by: not all zeros (loopback), not all ones. */
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 
 export interface StoreOptions {
   /** How long to wait for another process's lock before BW_DB_LOCKED (default 10 s). */
   busyTimeoutMs?: number;
+  /** PostgreSQL: use (and create if missing) this schema instead of the connection's default. */
+  schema?: string;
 }
+
+export interface SaveOptions {
+  /** Name the asset (an image scan is otherwise named by its root path). */
+  assetName?: string;
+}
+
+export interface AssetFilter {
+  tag?: string;
+  zone?: string;
+  deviceClass?: string;
+}
+
+/** How a scan's target is recognised as an asset: read from its facts. */
+interface Identity {
+  kind: 'host' | 'image';
+  machineId: string | null;
+  hostname: string | null;
+  macs: string[];
+  name: string;
+}
+
+export function identityOf(scan: ScanOutcome, assetName?: string): Identity {
+  const os = scan.facts.find((f) => f.key === 'os')?.rows[0];
+  const rawMachineId = typeof os?.['machine_id'] === 'string' ? os['machine_id'].trim() : '';
+  const machineId = MACHINE_ID.test(rawMachineId) ? rawMachineId.toLowerCase() : null;
+  const hostname = typeof os?.['hostname'] === 'string' && os['hostname'] ? os['hostname'] : null;
+  const ifs = scan.facts.find((f) => f.key === 'interfaces');
+  const macs =
+    ifs && (ifs.status === 'complete' || ifs.status === 'incomplete')
+      ? [
+          ...new Set(
+            ifs.rows
+              .map((r) => (typeof r['mac'] === 'string' ? r['mac'].toLowerCase() : ''))
+              .filter((m) => MAC.test(m) && m !== '00:00:00:00:00:00' && m !== 'ff:ff:ff:ff:ff:ff'),
+          ),
+        ].sort()
+      : [];
+  const kind = scan.target.kind === 'live' ? 'host' : 'image';
+  const name = assetName ?? (scan.target.kind === 'live' ? (hostname ?? 'localhost') : scan.target.root);
+  return { kind, machineId, hostname, macs, name };
+}
+
+function parseList(text: string): string[] {
+  try {
+    const v: unknown = JSON.parse(text);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function toAsset(r: AssetTable): Asset {
+  return {
+    id: r.id,
+    name: r.name,
+    kind: r.kind,
+    machine_id: r.machine_id,
+    hostname: r.hostname,
+    macs: parseList(r.macs),
+    owner: r.owner,
+    site: r.site,
+    zone: r.zone,
+    criticality: r.criticality as Criticality | null,
+    tags: parseList(r.tags),
+    device_class: r.device_class as DeviceClass | null,
+    modifiability: r.modifiability as Modifiability,
+    vendor_notes: r.vendor_notes,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+  };
+}
+
+/**
+ * The statements of one scan's save, written once for both backends: a generator that yields each query and
+ * receives its rows. SQLite drives it synchronously inside BEGIN IMMEDIATE, PostgreSQL inside an async transaction.
+ */
+function* saveSteps(
+  db: Kysely<Schema>,
+  backend: Backend,
+  scan: ScanOutcome,
+  version: string,
+  opts: SaveOptions,
+): Generator<CompiledQuery, string, unknown[]> {
+  const id = identityOf(scan, opts.assetName);
+  const now = new Date().toISOString();
+  if (backend === 'postgres') {
+    // Two sessions saving scans of the same new asset must not both create it: serialise on its identity.
+    const key = `bulwark-asset:${id.kind}:${id.machineId ?? id.hostname ?? id.name}`;
+    yield sql`select pg_advisory_xact_lock(hashtext(${key}))`.compile(db);
+  }
+  const cols = ['id', 'name', 'macs'] as const;
+  let found: { id: string; name: string; macs: string } | undefined;
+  if (id.machineId) {
+    const rows = yield db
+      .selectFrom('assets')
+      .select(cols)
+      .where('machine_id', '=', id.machineId)
+      .where('kind', '=', id.kind)
+      .orderBy('created_at')
+      .compile();
+    found = rows[0] as typeof found;
+  }
+  if (!found && !id.machineId && id.hostname && id.macs.length > 0) {
+    // No machine-id: the same hostname with a MAC address in common.
+    const rows = (yield db
+      .selectFrom('assets')
+      .select(cols)
+      .where('hostname', '=', id.hostname)
+      .where('kind', '=', id.kind)
+      .where('machine_id', 'is', null)
+      .orderBy('created_at')
+      .compile()) as { id: string; name: string; macs: string }[];
+    found = rows.find((r) => parseList(r.macs).some((m) => id.macs.includes(m)));
+  }
+  if (!found && !id.machineId && id.macs.length === 0) {
+    const rows = yield db
+      .selectFrom('assets')
+      .select(cols)
+      .where('name', '=', id.name)
+      .where('kind', '=', id.kind)
+      .where('machine_id', 'is', null)
+      .orderBy('created_at')
+      .compile();
+    found = rows[0] as typeof found;
+  }
+  const assetId = found?.id ?? crypto.randomUUID();
+  if (!found)
+    yield db
+      .insertInto('assets')
+      .values({
+        id: assetId,
+        name: id.name,
+        machine_id: id.machineId,
+        hostname: id.hostname,
+        kind: id.kind,
+        created_at: now,
+        updated_at: now,
+        macs: JSON.stringify(id.macs),
+        tags: '[]',
+        modifiability: 'full',
+      })
+      .compile();
+  else {
+    const macs = [...new Set([...parseList(found.macs), ...id.macs])].sort();
+    yield db
+      .updateTable('assets')
+      .set({
+        updated_at: now,
+        hostname: id.hostname,
+        macs: JSON.stringify(macs),
+        ...(opts.assetName ? { name: opts.assetName } : {}),
+      })
+      .where('id', '=', assetId)
+      .compile();
+  }
+  yield db
+    .insertInto('scans')
+    .values({
+      id: scan.id,
+      asset_id: assetId,
+      started_at: scan.startedAt,
+      finished_at: scan.finishedAt,
+      duration_ms: scan.durationMs,
+      target_kind: scan.target.kind,
+      target_root: scan.target.root,
+      mode: scan.target.mode,
+      profile: scan.profile,
+      tailoring: scan.tailoringFile,
+      policies: JSON.stringify(scan.policyFiles),
+      bulwark_version: version,
+      score: scan.summary.score,
+      counts: JSON.stringify(scan.summary.counts),
+      facts: gzipSync(JSON.stringify(scan.facts)),
+    })
+    .compile();
+  for (let i = 0; i < scan.results.length; i += 200) {
+    yield db
+      .insertInto('results')
+      .values(
+        scan.results.slice(i, i + 200).map((r) => ({
+          scan_id: scan.id,
+          rule_id: r.rule,
+          area: r.area,
+          status: r.status,
+          severity: r.severity,
+          title: r.title,
+          message: r.message,
+          evidence: JSON.stringify(r.evidence),
+        })),
+      )
+      .compile();
+  }
+  return assetId;
+}
+
+const SAFE_SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/i;
 
 export class Store {
   readonly db: Kysely<Schema>;
+  /** Where the data lives, safe to print: the file path, or the connection string without its password. */
   readonly file: string;
-  private readonly raw: Database.Database;
+  readonly backend: Backend;
+  /** The location as given (a connection string may hold a password: never print it). */
+  private readonly location: string;
+  private readonly raw: Database.Database | undefined;
+  private readonly migrationSchema: string | undefined;
 
-  private constructor(file: string, raw: Database.Database) {
-    this.file = file;
+  private constructor(
+    location: string,
+    db: Kysely<Schema>,
+    backend: Backend,
+    raw?: Database.Database,
+    migrationSchema?: string,
+  ) {
+    this.location = location;
+    this.file = redactDbLocation(location);
+    this.db = db;
+    this.backend = backend;
     this.raw = raw;
-    this.db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: raw }) });
+    this.migrationSchema = migrationSchema;
   }
 
-  static async open(file: string, opts: StoreOptions = {}): Promise<Store> {
+  /** Opens (creating and migrating when needed) an SQLite file or, for postgres:// locations, a PostgreSQL database. */
+  static async open(location: string, opts: StoreOptions = {}): Promise<Store> {
+    return isPostgresUrl(location) ? Store.openPostgres(location, opts) : Store.openSqlite(location, opts);
+  }
+
+  private static async openSqlite(file: string, opts: StoreOptions): Promise<Store> {
     let raw: Database.Database;
     try {
       // Scans hold fact snapshots (accounts, which account still has a default password): owner only.
@@ -176,7 +483,12 @@ export class Store {
       raw.close();
       throw mapSqliteError(e, file);
     }
-    const store = new Store(file, raw);
+    const store = new Store(
+      file,
+      new Kysely<Schema>({ dialect: new SqliteDialect({ database: raw }) }),
+      'sqlite',
+      raw,
+    );
     const key = file === ':memory:' ? `:memory:${String(Math.random())}` : path.resolve(file);
     const run = (migrating.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => store.migrate());
     migrating.set(key, run);
@@ -191,8 +503,73 @@ export class Store {
     return store;
   }
 
+  private static async openPostgres(location: string, opts: StoreOptions): Promise<Store> {
+    if (opts.schema !== undefined && !SAFE_SCHEMA.test(opts.schema))
+      throw new BulwarkError(
+        'BW_DB_OPEN',
+        `"${opts.schema}" is not a usable PostgreSQL schema name`,
+        'use letters, digits and underscores, starting with a letter',
+      );
+    // Loaded only here: scans into SQLite do not pay for the PostgreSQL driver.
+    const { default: pg } = await import('pg');
+    const { PostgresDialect } = await import('kysely');
+    const timeout = opts.busyTimeoutMs ?? 10_000;
+    let pool;
+    try {
+      pool = new pg.Pool({ connectionString: location, max: 4, connectionTimeoutMillis: 5_000 });
+    } catch (e) {
+      throw mapPgError(e, location);
+    }
+    // An idle connection dropped by the server must not crash the process; the next query reports it.
+    pool.on('error', () => undefined);
+    const session = [
+      // A lock held by another session: wait this long, then 55P03 (BW_DB_LOCKED).
+      `set lock_timeout = ${Math.max(1, Math.round(timeout))}`,
+      ...(opts.schema ? [`set search_path to "${opts.schema}"`] : []),
+    ];
+    const dialect = new PostgresDialect({
+      pool,
+      onCreateConnection: async (conn) => {
+        for (const q of session) await conn.executeQuery(CompiledQuery.raw(q));
+      },
+    });
+    const db = new Kysely<Schema>({ dialect });
+    let schema: string;
+    try {
+      if (opts.schema) await sql`create schema if not exists ${sql.id(opts.schema)}`.execute(db);
+      const r = await sql<{ s: string | null }>`select current_schema() as s`.execute(db);
+      if (!r.rows[0]?.s)
+        throw new BulwarkError(
+          'BW_DB_OPEN',
+          `the database ${redactDbLocation(location)} has no schema to use: its search_path names none that exists`,
+          'create the schema (create schema …), or fix the search_path of the role or of the connection string',
+        );
+      schema = r.rows[0].s;
+    } catch (e) {
+      await db.destroy().catch(() => undefined);
+      throw mapPgError(e, location);
+    }
+    const store = new Store(location, db, 'postgres', undefined, schema);
+    try {
+      await store.migrate();
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+    return store;
+  }
+
+  private mapError(e: unknown): BulwarkError {
+    if (e instanceof BulwarkError) return e;
+    return this.backend === 'postgres' ? mapPgError(e, this.location) : mapSqliteError(e, this.file);
+  }
+
   private async migrate(): Promise<void> {
-    const migrator = new Migrator({ db: this.db, provider });
+    const migrator = new Migrator({
+      db: this.db,
+      provider: providerFor(this.backend),
+      ...(this.migrationSchema ? { migrationTableSchema: this.migrationSchema } : {}),
+    });
     // Another process may be migrating the same fresh file: its tables appear under our feet
     // ("already exists") or our read snapshot goes stale (SQLITE_BUSY). Try again: the next run sees its work.
     for (let attempt = 1; ; attempt++) {
@@ -200,119 +577,66 @@ export class Store {
       try {
         res = await migrator.migrateToLatest();
       } catch (e) {
-        throw mapSqliteError(e, this.file);
+        throw this.mapError(e);
       }
       if (!res.error) return;
       const msg = res.error instanceof Error ? res.error.message : JSON.stringify(res.error);
       if (/corrupted migrations|missing/i.test(msg))
         throw new BulwarkError(
           'BW_DB_TOO_NEW',
-          `the database ${this.file} was written by a newer Bulwark (${msg})`,
+          `the database ${this.file} was written by a newer Bulwark (${scrubPassword(msg, this.location)})`,
           'upgrade Bulwark, or pass another --db; this version will not modify it',
-          { cause: res.error },
+          this.backend === 'sqlite' ? { cause: res.error } : {},
         );
       const code = (res.error as { code?: string }).code ?? '';
-      if (attempt < 5 && (/already exists/.test(msg) || code.startsWith('SQLITE_BUSY'))) {
+      if (
+        attempt < 5 &&
+        (/already exists/.test(msg) || code.startsWith('SQLITE_BUSY') || code === '23505' || code === '42P07')
+      ) {
         await new Promise((r) => setTimeout(r, 50 * attempt));
         continue;
       }
-      throw mapSqliteError(res.error, this.file);
+      throw this.mapError(res.error);
     }
   }
 
   /**
    * Stores a finished scan with its results and compressed fact snapshot, atomically. Returns the asset id.
-   * One synchronous BEGIN IMMEDIATE transaction: it takes the write lock first (waiting up to the busy
-   * timeout for another process), so a read snapshot never has to be upgraded (which fails at once with
-   * SQLITE_BUSY), and nothing else of this process runs in between (better-sqlite3 waits synchronously:
-   * an async transaction could stall against a second connection of the same process).
+   * SQLite: one synchronous BEGIN IMMEDIATE transaction: it takes the write lock first (waiting up to the
+   * busy timeout for another process), so a read snapshot never has to be upgraded (which fails at once with
+   * SQLITE_BUSY), and nothing else of this process runs in between (better-sqlite3 waits synchronously: an
+   * async transaction could stall against a second connection of the same process). PostgreSQL: one
+   * transaction on one pooled connection, the asset lookup serialised by an advisory lock on its identity.
    */
-  saveScan(scan: ScanOutcome, version: string): Promise<string> {
-    try {
-      return Promise.resolve(this.writeScan(scan, version));
-    } catch (e) {
-      return Promise.reject(e instanceof BulwarkError ? e : mapSqliteError(e, this.file));
-    }
-  }
-
-  private writeScan(scan: ScanOutcome, version: string): string {
-    const os = scan.facts.find((f) => f.key === 'os')?.rows[0];
-    const rawMachineId = typeof os?.['machine_id'] === 'string' ? os['machine_id'].trim() : '';
-    const machineId = MACHINE_ID.test(rawMachineId) ? rawMachineId.toLowerCase() : null;
-    const hostname = typeof os?.['hostname'] === 'string' ? os['hostname'] : null;
-    const kind = scan.target.kind === 'live' ? 'host' : 'image';
-    const name = scan.target.kind === 'live' ? (hostname ?? 'localhost') : scan.target.root;
-    const now = new Date().toISOString();
-    const db = this.db;
-    const run = (q: { compile(): { sql: string; parameters: readonly unknown[] } }) => {
-      const c = q.compile();
-      return this.raw.prepare(c.sql).run(...c.parameters);
-    };
-    const facts = gzipSync(JSON.stringify(scan.facts));
-    const write = this.raw.transaction((): string => {
-      const find = (
-        machineId
-          ? db.selectFrom('assets').select('id').where('machine_id', '=', machineId).where('kind', '=', kind)
-          : db
-              .selectFrom('assets')
-              .select('id')
-              .where('name', '=', name)
-              .where('kind', '=', kind)
-              .where('machine_id', 'is', null)
-      ).compile();
-      const found = this.raw.prepare(find.sql).get(...find.parameters) as { id: string } | undefined;
-      const assetId = found?.id ?? crypto.randomUUID();
-      if (!found)
-        run(
-          db.insertInto('assets').values({
-            id: assetId,
-            name,
-            machine_id: machineId,
-            hostname,
-            kind,
-            created_at: now,
-            updated_at: now,
-          }),
-        );
-      else run(db.updateTable('assets').set({ updated_at: now, hostname }).where('id', '=', assetId));
-      run(
-        db.insertInto('scans').values({
-          id: scan.id,
-          asset_id: assetId,
-          started_at: scan.startedAt,
-          finished_at: scan.finishedAt,
-          duration_ms: scan.durationMs,
-          target_kind: scan.target.kind,
-          target_root: scan.target.root,
-          mode: scan.target.mode,
-          profile: scan.profile,
-          tailoring: scan.tailoringFile,
-          policies: JSON.stringify(scan.policyFiles),
-          bulwark_version: version,
-          score: scan.summary.score,
-          counts: JSON.stringify(scan.summary.counts),
-          facts,
-        }),
-      );
-      for (let i = 0; i < scan.results.length; i += 200) {
-        run(
-          db.insertInto('results').values(
-            scan.results.slice(i, i + 200).map((r) => ({
-              scan_id: scan.id,
-              rule_id: r.rule,
-              area: r.area,
-              status: r.status,
-              severity: r.severity,
-              title: r.title,
-              message: r.message,
-              evidence: JSON.stringify(r.evidence),
-            })),
-          ),
-        );
+  async saveScan(scan: ScanOutcome, version: string, opts: SaveOptions = {}): Promise<string> {
+    if (this.raw) {
+      const raw = this.raw;
+      try {
+        const write = raw.transaction((): string => {
+          const steps = saveSteps(this.db, 'sqlite', scan, version, opts);
+          let next = steps.next([]);
+          while (!next.done) {
+            const stmt = raw.prepare(next.value.sql);
+            const params = next.value.parameters as unknown[];
+            next = steps.next(stmt.reader ? stmt.all(...params) : (stmt.run(...params), []));
+          }
+          return next.value;
+        });
+        return write.immediate();
+      } catch (e) {
+        throw this.mapError(e);
       }
-      return assetId;
-    });
-    return write.immediate();
+    }
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const steps = saveSteps(this.db, 'postgres', scan, version, opts);
+        let next = steps.next([]);
+        while (!next.done) next = steps.next((await trx.executeQuery(next.value)).rows);
+        return next.value;
+      });
+    } catch (e) {
+      throw this.mapError(e);
+    }
   }
 
   async listScans(limit = 20) {
@@ -330,7 +654,10 @@ export class Store {
       ])
       .orderBy('scans.started_at', 'desc')
       .limit(limit)
-      .execute();
+      .execute()
+      .catch((e: unknown) => {
+        throw this.mapError(e);
+      });
   }
 
   async loadFacts(scanId: string): Promise<Fact[] | undefined> {
@@ -339,8 +666,108 @@ export class Store {
   }
 
   async count(table: 'scans' | 'results' | 'assets'): Promise<number> {
-    const r = await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(this.db);
-    return r.rows[0]?.n ?? 0;
+    // PostgreSQL's count is a bigint, which the driver hands over as a string.
+    const r = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(table)}`.execute(
+      this.db,
+    );
+    return Number(r.rows[0]?.n ?? 0);
+  }
+
+  /** Assets, by name, optionally only those with a tag, in a zone, or of a device class. */
+  async listAssets(
+    filter: AssetFilter = {},
+  ): Promise<(Asset & { scans: number; last_scan: string | null })[]> {
+    let q = this.db
+      .selectFrom('assets')
+      .leftJoin('scans', 'scans.asset_id', 'assets.id')
+      .selectAll('assets')
+      .select((eb) => [
+        eb.fn.count<number | string>('scans.id').as('scans'),
+        eb.fn.max('scans.started_at').as('last_scan'),
+      ])
+      .groupBy('assets.id')
+      .orderBy('assets.name')
+      .orderBy('assets.id');
+    if (filter.zone !== undefined) q = q.where('assets.zone', '=', filter.zone);
+    if (filter.deviceClass !== undefined) q = q.where('assets.device_class', '=', filter.deviceClass);
+    const rows = await q.execute().catch((e: unknown) => {
+      throw this.mapError(e);
+    });
+    return rows
+      .map((r) => ({ ...toAsset(r), scans: Number(r.scans), last_scan: r.last_scan }))
+      .filter((a) => filter.tag === undefined || a.tags.includes(filter.tag));
+  }
+
+  /** One asset by id, or by name when the name is unambiguous. */
+  async findAsset(ref: string): Promise<Asset> {
+    const rows = await this.db
+      .selectFrom('assets')
+      .selectAll()
+      .where((eb) => eb.or([eb('id', '=', ref), eb('name', '=', ref)]))
+      .orderBy('created_at')
+      .execute()
+      .catch((e: unknown) => {
+        throw this.mapError(e);
+      });
+    const byId = rows.find((r) => r.id === ref);
+    if (byId) return toAsset(byId);
+    if (rows.length === 0)
+      throw new BulwarkError(
+        'BW_ASSET_NOT_FOUND',
+        `no asset with the id or name "${ref}"`,
+        'see `bulwark assets list`',
+      );
+    if (rows.length > 1)
+      throw new BulwarkError(
+        'BW_ASSET_AMBIGUOUS',
+        `${rows.length} assets are named "${ref}": ${rows.map((r) => r.id).join(', ')}`,
+        'name the asset by its id, or give one of them another name with `bulwark assets set <id> --name …`',
+      );
+    return toAsset(rows[0]!);
+  }
+
+  /** Validates and applies a change of attributes; returns the asset as it now is. */
+  async updateAsset(ref: string, patch: AssetPatch): Promise<Asset> {
+    const parsed = AssetPatchSchema.safeParse(patch);
+    if (!parsed.success)
+      throw new BulwarkError(
+        'BW_ASSET_INVALID',
+        `invalid asset attributes: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        'see `bulwark assets set --help` for the accepted values',
+        {
+          issues: parsed.error.issues.map((i) => ({
+            code: i.code,
+            path: i.path.join('.'),
+            message: i.message,
+          })),
+        },
+      );
+    const p = parsed.data;
+    const asset = await this.findAsset(ref);
+    const tags = [...new Set([...asset.tags, ...(p.add_tags ?? [])])]
+      .filter((t) => !(p.remove_tags ?? []).includes(t))
+      .sort();
+    const set: Partial<AssetTable> = { updated_at: new Date().toISOString(), tags: JSON.stringify(tags) };
+    for (const k of [
+      'name',
+      'owner',
+      'site',
+      'zone',
+      'criticality',
+      'device_class',
+      'modifiability',
+      'vendor_notes',
+    ] as const)
+      if (p[k] !== undefined) (set as Record<string, unknown>)[k] = p[k];
+    await this.db
+      .updateTable('assets')
+      .set(set)
+      .where('id', '=', asset.id)
+      .execute()
+      .catch((e: unknown) => {
+        throw this.mapError(e);
+      });
+    return this.findAsset(asset.id);
   }
 
   async close(): Promise<void> {

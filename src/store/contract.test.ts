@@ -1,0 +1,356 @@
+/**
+ * The store's contract, run against both backends: SQLite (a temporary file) and PostgreSQL at
+ * 127.0.0.1:5432 (database `test`, one fresh schema per case, all dropped at the end). When PostgreSQL
+ * is not reachable its half is skipped LOUDLY: CI (.ci/run) starts it, so there it always runs.
+ */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import pg from 'pg';
+import { sql } from 'kysely';
+import { BulwarkError } from '../core/errors.js';
+import { Store, type StoreOptions } from './db.js';
+import { redactDbLocation, resolveDbLocation } from './path.js';
+import { fixtureScan, MACHINE_A, MACHINE_B } from './testing.js';
+
+const PG_URL = process.env['BULWARK_TEST_PG'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const RUN = `bulwark_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+
+async function pgReachable(): Promise<boolean> {
+  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await c.connect();
+    await c.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+const PG_UP = await pgReachable();
+if (!PG_UP)
+  console.warn(
+    '\n*** SKIPPED: PostgreSQL not reachable at 127.0.0.1:5432 — CI must run these (the PostgreSQL half of src/store/contract.test.ts) ***\n',
+  );
+
+async function rejectsWith(p: Promise<unknown>, code: string): Promise<BulwarkError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof BulwarkError, `expected BulwarkError ${code}, got ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    assert.ok(e.hint.length > 0);
+    return e;
+  }
+  assert.fail(`expected ${code}`);
+}
+
+interface Backend {
+  name: 'sqlite' | 'postgres';
+  skip: boolean;
+  /** A fresh, empty database: an SQLite file, or a PostgreSQL schema of its own. */
+  fresh(): { location: string; opts: StoreOptions };
+  cleanup(): Promise<void>;
+}
+
+let tmp = '';
+let n = 0;
+const backends: Backend[] = [
+  {
+    name: 'sqlite',
+    skip: false,
+    fresh: () => ({ location: path.join(tmp, `c${++n}.db`), opts: {} }),
+    cleanup: () => Promise.resolve(),
+  },
+  {
+    name: 'postgres',
+    skip: !PG_UP,
+    fresh: () => ({ location: PG_URL, opts: { schema: `${RUN}_${++n}` } }),
+    async cleanup() {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      try {
+        const r = await c.query<{ s: string }>(
+          'select nspname as s from pg_namespace where starts_with(nspname, $1)',
+          [RUN],
+        );
+        for (const { s } of r.rows) await c.query(`drop schema "${s}" cascade`);
+      } finally {
+        await c.end();
+      }
+    },
+  },
+];
+
+before(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-contract-'));
+});
+after(async () => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+  if (PG_UP) await backends[1]!.cleanup();
+});
+
+for (const b of backends) {
+  describe(
+    `store contract: ${b.name}`,
+    { skip: b.skip ? 'PostgreSQL not reachable at 127.0.0.1:5432' : false },
+    () => {
+      const open = async (which = b.fresh(), extra: StoreOptions = {}) =>
+        Store.open(which.location, { ...which.opts, ...extra });
+
+      test('saves a scan; rescans attach to the same asset; facts snapshot round-trips', async () => {
+        const where = b.fresh();
+        const store = await open(where);
+        try {
+          assert.equal(store.backend, b.name);
+          const s1 = fixtureScan();
+          const a1 = await store.saveScan(s1, '0.1.0');
+          const a2 = await store.saveScan(fixtureScan({ root: '/mnt/other-mount' }), '0.1.0');
+          assert.equal(a1, a2, 'same machine-id, same asset');
+          const a3 = await store.saveScan(fixtureScan({ machineId: MACHINE_B }), '0.1.0');
+          assert.notEqual(a3, a1);
+          assert.equal(await store.count('scans'), 3);
+          assert.equal(await store.count('results'), 9);
+          assert.equal(await store.count('assets'), 2);
+          assert.deepEqual(await store.loadFacts(s1.id), s1.facts);
+          assert.equal(await store.loadFacts('no-such-scan'), undefined);
+          const listed = await store.listScans(10);
+          assert.equal(listed.length, 3);
+          assert.ok(listed.every((r) => typeof r.score === 'number'));
+          assert.equal(
+            listed.find((r) => r.id === s1.id)?.score,
+            s1.summary.score,
+            'the score keeps its precision',
+          );
+          const blob = await store.db
+            .selectFrom('scans')
+            .select('facts')
+            .where('id', '=', s1.id)
+            .executeTakeFirstOrThrow();
+          assert.ok(Buffer.isBuffer(blob.facts));
+          assert.deepEqual([blob.facts[0], blob.facts[1]], [0x1f, 0x8b], 'gzip-compressed');
+        } finally {
+          await store.close();
+        }
+        const again = await open(where);
+        assert.equal(await again.count('scans'), 3, 'reopening applies no migration twice');
+        await again.close();
+      });
+
+      test('asset identity: machine-id, else hostname + a MAC in common, else the (given) name', async () => {
+        const store = await open();
+        try {
+          const live = { live: true, machineId: null, hostname: 'hmi-3' };
+          const h1 = await store.saveScan(fixtureScan({ ...live, macs: ['00:1b:21:aa:bb:cc'] }), 't');
+          const h2 = await store.saveScan(
+            fixtureScan({ ...live, macs: ['00:1B:21:AA:BB:CC', '00:1b:21:aa:bb:cd'] }),
+            't',
+          );
+          const h3 = await store.saveScan(fixtureScan({ ...live, macs: ['00:1b:21:aa:bb:cd'] }), 't');
+          assert.equal(h2, h1, 'a NIC added: still the same host');
+          assert.equal(h3, h1, 'the first NIC gone: still the same host (its MACs accumulate)');
+          const other = await store.saveScan(fixtureScan({ ...live, macs: ['00:1b:21:00:00:01'] }), 't');
+          assert.notEqual(other, h1, 'same hostname, no MAC in common: another host');
+          const img1 = await store.saveScan(
+            fixtureScan({ machineId: 'uninitialized', root: '/mnt/a' }),
+            't',
+            {
+              assetName: 'rtu-firmware-2.1',
+            },
+          );
+          const img2 = await store.saveScan(fixtureScan({ machineId: null, root: '/mnt/b' }), 't', {
+            assetName: 'rtu-firmware-2.1',
+          });
+          assert.equal(img2, img1, 'a named image is found by its name wherever it is mounted');
+          assert.equal((await store.findAsset('rtu-firmware-2.1')).id, img1);
+          const m = await store.saveScan(fixtureScan({ machineId: MACHINE_A }), 't');
+          const m2 = await store.saveScan(fixtureScan({ machineId: MACHINE_A }), 't', {
+            assetName: 'golden-image',
+          });
+          assert.equal(m2, m, 'a name given later renames the machine-id asset');
+          assert.equal((await store.findAsset(m)).name, 'golden-image');
+        } finally {
+          await store.close();
+        }
+      });
+
+      test('a save is transactional: a failure in the middle leaves no scan visible', async () => {
+        const store = await open();
+        try {
+          await store.saveScan(fixtureScan(), '0.1.0');
+          const broken = fixtureScan({ machineId: MACHINE_B, results: 450 });
+          // The 401st result repeats a rule id: the third batch of results fails, after the asset and scan rows.
+          broken.results[400] = { ...broken.results[400]!, rule: broken.results[0]!.rule };
+          await rejectsWith(store.saveScan(broken, '0.1.0'), 'BW_DB_OPEN');
+          assert.equal(await store.count('scans'), 1);
+          assert.equal(await store.count('assets'), 1, 'the new asset was rolled back too');
+          assert.equal(await store.count('results'), 3);
+          assert.equal(await store.loadFacts(broken.id), undefined);
+        } finally {
+          await store.close();
+        }
+      });
+
+      test('two writers at once both succeed, and create one asset between them', async () => {
+        const where = b.fresh();
+        const x = await open(where);
+        const y = await open(where);
+        try {
+          const ids = await Promise.all([
+            x.saveScan(fixtureScan({ results: 500 }), 't'),
+            y.saveScan(fixtureScan({ results: 500 }), 't'),
+            x.saveScan(fixtureScan(), 't'),
+            y.saveScan(fixtureScan(), 't'),
+          ]);
+          assert.equal(new Set(ids).size, 1);
+          assert.equal(await x.count('scans'), 4);
+          assert.equal(await y.count('assets'), 1);
+        } finally {
+          await x.close();
+          await y.close();
+        }
+      });
+
+      test('a database from a newer Bulwark is refused (BW_DB_TOO_NEW) and not modified', async () => {
+        const where = b.fresh();
+        const s = await open(where);
+        await sql`insert into kysely_migration (name, timestamp) values (${'9999_from_the_future'}, ${new Date().toISOString()})`.execute(
+          s.db,
+        );
+        const before = await sql<{ n: number | string }>`select count(*) as n from kysely_migration`.execute(
+          s.db,
+        );
+        await s.close();
+        await rejectsWith(open(where), 'BW_DB_TOO_NEW');
+        const check = await open(where).catch(() => undefined);
+        assert.equal(check, undefined);
+        // Look with a bare connection: the migration rows are as they were.
+        if (b.name === 'sqlite') {
+          const { default: Database } = await import('better-sqlite3');
+          const raw = new Database(where.location);
+          assert.deepEqual(
+            (raw.prepare('select count(*) as n from kysely_migration').get() as { n: number }).n,
+            Number(before.rows[0]!.n),
+          );
+          raw.close();
+        } else {
+          const c = new pg.Client({ connectionString: PG_URL });
+          await c.connect();
+          const r = await c.query<{ n: string }>(
+            `select count(*) as n from "${where.opts.schema!}".kysely_migration`,
+          );
+          await c.end();
+          assert.equal(Number(r.rows[0]!.n), Number(before.rows[0]!.n));
+        }
+      });
+
+      test('asset attributes: set, validate, list by tag / zone / class, show by id or name', async () => {
+        const store = await open();
+        try {
+          const a = await store.saveScan(fixtureScan({ machineId: MACHINE_A, root: '/mnt/a' }), 't', {
+            assetName: 'hmi-1',
+          });
+          const c = await store.saveScan(fixtureScan({ machineId: MACHINE_B, root: '/mnt/c' }), 't', {
+            assetName: 'plc-7',
+          });
+          const fresh = await store.findAsset(a);
+          assert.deepEqual([fresh.tags, fresh.modifiability, fresh.owner], [[], 'full', null]);
+          const set = await store.updateAsset('hmi-1', {
+            owner: 'ot-team@plant.example',
+            site: 'Plant 2',
+            zone: 'cell-3',
+            criticality: 'high',
+            device_class: 'hmi',
+            modifiability: 'none',
+            vendor_notes: 'vendor-qualified image; changes void support',
+            add_tags: ['line-a', 'windows-xp'],
+          });
+          assert.equal(set.zone, 'cell-3');
+          assert.deepEqual(set.tags, ['line-a', 'windows-xp']);
+          const untag = await store.updateAsset(a, {
+            remove_tags: ['windows-xp'],
+            add_tags: ['legacy'],
+            owner: null,
+          });
+          assert.deepEqual(untag.tags, ['legacy', 'line-a']);
+          assert.equal(untag.owner, null, 'null clears');
+          assert.equal(untag.site, 'Plant 2', 'what is not given stays');
+          await store.updateAsset(c, { device_class: 'plc-rtu', zone: 'cell-3', add_tags: ['line-a'] });
+          assert.deepEqual(
+            (await store.listAssets({ tag: 'legacy' })).map((x) => x.name),
+            ['hmi-1'],
+          );
+          assert.deepEqual(
+            (await store.listAssets({ zone: 'cell-3' })).map((x) => x.name),
+            ['hmi-1', 'plc-7'],
+          );
+          assert.deepEqual(
+            (await store.listAssets({ deviceClass: 'plc-rtu' })).map((x) => x.name),
+            ['plc-7'],
+          );
+          const all = await store.listAssets();
+          assert.deepEqual(
+            all.map((x) => [x.name, x.scans]),
+            [
+              ['hmi-1', 1],
+              ['plc-7', 1],
+            ],
+          );
+          await rejectsWith(
+            store.updateAsset(a, { modifiability: 'sometimes' as 'none' }),
+            'BW_ASSET_INVALID',
+          );
+          await rejectsWith(store.updateAsset(a, { add_tags: ['has space'] }), 'BW_ASSET_INVALID');
+          await rejectsWith(store.findAsset('nope'), 'BW_ASSET_NOT_FOUND');
+          await store.updateAsset(c, { name: 'hmi-1' });
+          await rejectsWith(store.findAsset('hmi-1'), 'BW_ASSET_AMBIGUOUS');
+          assert.equal((await store.findAsset(c)).name, 'hmi-1', 'by id it is still found');
+        } finally {
+          await store.close();
+        }
+      });
+
+      if (b.name === 'postgres')
+        test('a lock held by another session: BW_DB_LOCKED after the lock timeout, nothing written', async () => {
+          const where = b.fresh();
+          (await open(where)).close();
+          const holder = new pg.Client({ connectionString: PG_URL });
+          await holder.connect();
+          try {
+            await holder.query('begin');
+            await holder.query(`lock table "${where.opts.schema!}".assets in access exclusive mode`);
+            const s = await open(where, { busyTimeoutMs: 300 });
+            try {
+              await rejectsWith(s.saveScan(fixtureScan(), 't'), 'BW_DB_LOCKED');
+            } finally {
+              await holder.query('rollback');
+              await s.close();
+            }
+            const after = await open(where);
+            assert.equal(await after.count('scans'), 0);
+            await after.close();
+          } finally {
+            await holder.end();
+          }
+        });
+    },
+  );
+}
+
+test('a connection string password never appears in an error', async () => {
+  const url = 'postgres://bulwark:s3cr%21tPW@127.0.0.1:1/bulwark';
+  const e = await rejectsWith(Store.open(url), 'BW_DB_OPEN');
+  assert.ok(!e.message.includes('s3cr') && !e.hint.includes('s3cr'), e.message);
+  assert.match(e.message, /postgres:\/\/bulwark:\*\*\*@127\.0\.0\.1:1\/bulwark/);
+  assert.equal(e.cause, undefined, 'no driver error (with its connection parameters) is kept');
+  assert.equal(
+    redactDbLocation('postgresql://u:pw@h/db?password=x&sslmode=require'),
+    'postgresql://u:***@h/db?password=***&sslmode=require',
+  );
+  assert.equal(redactDbLocation('/var/lib/bulwark/bulwark.db'), '/var/lib/bulwark/bulwark.db');
+  assert.equal(resolveDbLocation('postgres://h/db'), 'postgres://h/db');
+  assert.equal(resolveDbLocation('rel.db'), path.resolve('rel.db'));
+});
