@@ -1,6 +1,6 @@
 /** A scan: target → collect → evaluate → results. The CLI and (later) the server call this. */
 import { randomUUID } from 'node:crypto';
-import { byText, type Fact, type RuleResult } from '../core/types.js';
+import { byText, type Fact, type FactSchemas, type RuleResult, type ScanMode } from '../core/types.js';
 import { collectFacts, makeContext, type CollectProgress } from '../collect/runner.js';
 import { evaluateRule, requiredFacts } from '../engine/evaluate.js';
 import { resolveProfile, selectionFor, type Catalogue, type Tailoring } from '../engine/profile.js';
@@ -55,23 +55,24 @@ export function selectRules(opts: ScanOptions): RuleSelection[] {
   return resolveProfile(catalogue, opts.tailoring?.extends ?? opts.profile, opts.tailoring, opts.rules);
 }
 
-export async function runScan(target: Target, opts: ScanOptions): Promise<ScanOutcome> {
-  const started = new Date();
-  const t0 = performance.now();
-  const selections = selectRules(opts);
-  const ctx = makeContext(target, started);
-  const schemas = factSchemas();
-  const requests = requiredFacts(selections);
-  const facts = await collectFacts(ctx, requests, {
-    onProgress: (p: CollectProgress) =>
-      opts.onProgress?.({ phase: 'collect', done: p.done, total: p.total, current: p.current }),
-  });
+/**
+ * The pure half of a scan: every selected rule evaluated over a set of facts (collected now, or a stored
+ * snapshot). A rule whose evaluation throws is an `error` result, never a lost run. `onProgress` is called
+ * every 50 rules and at the end. `schemas` can be passed once for many evaluations.
+ */
+export function evaluateSelections(
+  selections: readonly RuleSelection[],
+  facts: ReadonlyMap<string, Fact>,
+  mode: ScanMode,
+  onProgress?: (done: number, total: number) => void,
+  schemas: FactSchemas = factSchemas(),
+): (RuleResult & { area: string })[] {
   const results: (RuleResult & { area: string })[] = [];
   let i = 0;
   for (const sel of selections) {
     let r: RuleResult;
     try {
-      r = evaluateRule(sel, facts, schemas, target.mode);
+      r = evaluateRule(sel, facts, schemas, mode);
     } catch (e) {
       r = {
         rule: sel.rule.id,
@@ -83,9 +84,25 @@ export async function runScan(target: Target, opts: ScanOptions): Promise<ScanOu
       };
     }
     results.push({ ...r, area: sel.rule.area });
-    if (++i % 50 === 0) opts.onProgress?.({ phase: 'evaluate', done: i, total: selections.length });
+    if (++i % 50 === 0) onProgress?.(i, selections.length);
   }
-  opts.onProgress?.({ phase: 'evaluate', done: selections.length, total: selections.length });
+  onProgress?.(selections.length, selections.length);
+  return results;
+}
+
+export async function runScan(target: Target, opts: ScanOptions): Promise<ScanOutcome> {
+  const started = new Date();
+  const t0 = performance.now();
+  const selections = selectRules(opts);
+  const ctx = makeContext(target, started);
+  const requests = requiredFacts(selections);
+  const facts = await collectFacts(ctx, requests, {
+    onProgress: (p: CollectProgress) =>
+      opts.onProgress?.({ phase: 'collect', done: p.done, total: p.total, current: p.current }),
+  });
+  const results = evaluateSelections(selections, facts, target.mode, (done, total) =>
+    opts.onProgress?.({ phase: 'evaluate', done, total }),
+  );
   const finished = new Date();
   return {
     id: randomUUID(),

@@ -313,6 +313,76 @@ for (const b of backends) {
         }
       });
 
+      test('history: latest scan per asset, the scans of one asset with score changes, the fleet view', async () => {
+        const store = await open();
+        try {
+          const at = (day: number, score: number | null, machineId = MACHINE_A) => {
+            const s = fixtureScan({ machineId });
+            s.startedAt = `2026-03-0${day}T10:00:00.000Z`;
+            s.summary = { ...s.summary, score };
+            return s;
+          };
+          // Saved out of order: history is by date, not by insertion.
+          const a = await store.saveScan(at(3, 62.5), 't');
+          await store.saveScan(at(1, 50), 't');
+          await store.saveScan(at(2, 75.3), 't');
+          const b2 = at(4, null, MACHINE_B);
+          const b = await store.saveScan(b2, 't');
+          await store.updateAsset(a, { name: 'alpha' });
+          await store.updateAsset(b, { name: 'beta' });
+
+          const latest = await store.latestScans();
+          assert.deepEqual(
+            latest.map((r) => [r.asset_name, r.started_at.slice(0, 10), r.score, r.scans]),
+            [
+              ['alpha', '2026-03-03', 62.5, 3],
+              ['beta', '2026-03-04', null, 1],
+            ],
+          );
+          assert.equal(latest[1]!.id, b2.id);
+          assert.deepEqual(latest[0]!.counts, { ...fixtureScan().summary.counts });
+          assert.deepEqual(
+            (await store.latestScans([b])).map((r) => r.asset_id),
+            [b],
+          );
+          assert.deepEqual(await store.latestScans([]), []);
+
+          const h = await store.assetHistory(a);
+          assert.deepEqual(
+            h.map((r) => [r.started_at.slice(0, 10), r.score, r.delta]),
+            [
+              ['2026-03-03', 62.5, -12.8],
+              ['2026-03-02', 75.3, 25.3],
+              ['2026-03-01', 50, null],
+            ],
+          );
+          const h2 = await store.assetHistory(a, 2);
+          assert.deepEqual(
+            h2.map((r) => r.delta),
+            [-12.8, 25.3],
+            'the change of the oldest shown is still against the scan before it',
+          );
+
+          const fleet = await store.fleetHistory();
+          assert.deepEqual(
+            fleet.map((r) => [r.asset_name, r.scans, r.score, r.previous_score, r.delta]),
+            [
+              ['alpha', 3, 62.5, 75.3, -12.8],
+              ['beta', 1, null, null, null],
+            ],
+          );
+
+          const statuses = await store.loadResultStatuses(h[0]!.id);
+          assert.deepEqual([...statuses].sort(), [
+            ['rule-0', 'pass'],
+            ['rule-1', 'fail'],
+            ['rule-2', 'pass'],
+          ]);
+        } finally {
+          await store.close();
+        }
+      });
+
       if (b.name === 'postgres')
         test('a lock held by another session: BW_DB_LOCKED after the lock timeout, nothing written', async () => {
           const where = b.fresh();

@@ -247,6 +247,43 @@ export interface AssetFilter {
   deviceClass?: string;
 }
 
+/** A stored scan's summary, ranked among its asset's scans (1 = the latest). */
+export interface RankedScan {
+  id: string;
+  asset_id: string;
+  asset_name: string;
+  started_at: string;
+  mode: string;
+  profile: string;
+  tailoring: string | null;
+  score: number | null;
+  counts: Record<string, number>;
+  rank: number;
+  /** How many scans the asset has in all. */
+  scans: number;
+}
+export type HistoryEntry = RankedScan & { delta: number | null };
+export type FleetEntry = RankedScan & { previous_score: number | null; delta: number | null };
+
+function parseCounts(text: string): Record<string, number> {
+  try {
+    const v: unknown = JSON.parse(text);
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return {};
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>).filter(
+        (e): e is [string, number] => typeof e[1] === 'number',
+      ),
+    );
+  } catch {
+    return {};
+  }
+}
+
+/** The change of score, to the precision scores are shown with (a tenth), or null when either is unknown. */
+function scoreDelta(now: number | null, before: number | null): number | null {
+  return now === null || before === null ? null : Math.round((now - before) * 10) / 10;
+}
+
 /** How a scan's target is recognised as an asset: read from its facts. */
 interface Identity {
   kind: 'host' | 'image';
@@ -663,6 +700,121 @@ export class Store {
   async loadFacts(scanId: string): Promise<Fact[] | undefined> {
     const row = await this.db.selectFrom('scans').select('facts').where('id', '=', scanId).executeTakeFirst();
     return row ? (JSON.parse(gunzipSync(row.facts).toString('utf8')) as Fact[]) : undefined;
+  }
+
+  /** The stored verdicts of one scan, by rule id (as stored: a rule renamed since appears under its old id). */
+  async loadResultStatuses(scanId: string): Promise<Map<string, string>> {
+    const rows = await this.db
+      .selectFrom('results')
+      .select(['rule_id', 'status'])
+      .where('scan_id', '=', scanId)
+      .execute()
+      .catch((e: unknown) => {
+        throw this.mapError(e);
+      });
+    return new Map(rows.map((r) => [r.rule_id, r.status]));
+  }
+
+  /**
+   * Each asset's scans ranked newest first (rank 1 = latest), at most `depth` of them per asset, with the
+   * asset's number of scans. One window-function query, the same on SQLite (3.25+) and PostgreSQL.
+   */
+  private async rankedScans(depth: number, assetIds?: readonly string[]): Promise<RankedScan[]> {
+    const run = (ids?: readonly string[]) => {
+      const ranked = this.db
+        .selectFrom('scans')
+        .select((eb) => [
+          'scans.id',
+          'scans.asset_id',
+          'scans.started_at',
+          'scans.mode',
+          'scans.profile',
+          'scans.tailoring',
+          'scans.score',
+          'scans.counts',
+          eb.fn
+            .agg<number | string>('row_number', [])
+            .over((ob) =>
+              ob
+                .partitionBy('scans.asset_id')
+                .orderBy('scans.started_at', 'desc')
+                .orderBy('scans.id', 'desc'),
+            )
+            .as('rank'),
+          eb.fn
+            .countAll<number | string>()
+            .over((ob) => ob.partitionBy('scans.asset_id'))
+            .as('scans'),
+        ])
+        .$if(ids !== undefined, (q) => q.where('scans.asset_id', 'in', ids!));
+      return this.db
+        .selectFrom(ranked.as('r'))
+        .innerJoin('assets', 'assets.id', 'r.asset_id')
+        .selectAll('r')
+        .select('assets.name as asset_name')
+        .where('r.rank', '<=', depth)
+        .orderBy('assets.name')
+        .orderBy('r.asset_id')
+        .orderBy('r.rank')
+        .execute();
+    };
+    try {
+      const rows = [];
+      if (assetIds === undefined) rows.push(...(await run()));
+      // A long fleet: bounded IN lists (SQLite binds at most 32766 parameters).
+      else
+        for (let i = 0; i < assetIds.length; i += 500) rows.push(...(await run(assetIds.slice(i, i + 500))));
+      return rows.map((r) => ({
+        id: r.id,
+        asset_id: r.asset_id,
+        asset_name: r.asset_name,
+        started_at: r.started_at,
+        mode: r.mode,
+        profile: r.profile,
+        tailoring: r.tailoring,
+        score: r.score,
+        counts: parseCounts(r.counts),
+        rank: Number(r.rank),
+        scans: Number(r.scans),
+      }));
+    } catch (e) {
+      throw this.mapError(e);
+    }
+  }
+
+  /** The latest scan of every asset that has one (of these assets, when given), by asset name. */
+  async latestScans(assetIds?: readonly string[]): Promise<RankedScan[]> {
+    if (assetIds?.length === 0) return [];
+    return this.rankedScans(1, assetIds);
+  }
+
+  /**
+   * One asset's scans, newest first, at most `limit`, each with the change of score since the scan before it
+   * (null for its first scan, or when either score is null).
+   */
+  async assetHistory(assetId: string, limit = 20): Promise<HistoryEntry[]> {
+    const rows = await this.rankedScans(Math.max(1, limit) + 1, [assetId]);
+    return rows.slice(0, Math.max(1, limit)).map((r, i) => {
+      const prev = rows[i + 1];
+      return { ...r, delta: prev ? scoreDelta(r.score, prev.score) : null };
+    });
+  }
+
+  /** The fleet: per asset with scans, its number of scans, the latest scan and the change of score since the one before. */
+  async fleetHistory(): Promise<FleetEntry[]> {
+    const rows = await this.rankedScans(2);
+    const out: FleetEntry[] = [];
+    for (const r of rows) {
+      if (r.rank === 1) out.push({ ...r, previous_score: null, delta: null });
+      else {
+        const last = out[out.length - 1];
+        if (last?.asset_id === r.asset_id) {
+          last.previous_score = r.score;
+          last.delta = scoreDelta(last.score, r.score);
+        }
+      }
+    }
+    return out;
   }
 
   async count(table: 'scans' | 'results' | 'assets'): Promise<number> {
