@@ -7,47 +7,15 @@ import { Command, Option } from 'commander';
 import { BulwarkError } from '../core/errors.js';
 import { DEVICE_CLASSES } from '../core/asset.js';
 import { factKey, type Fact, type ResultStatus } from '../core/types.js';
-import { loadCatalogueFast } from '../content/catalogue.js';
-import { canonicalRuleId, type Catalogue } from '../engine/profile.js';
+import { canonicalRuleId } from '../engine/profile.js';
 import { requiredFacts } from '../engine/evaluate.js';
 import { summarise } from '../engine/score.js';
 import { factSchemas } from '../collect/registry.js';
 import { evaluateSelections, selectRules } from '../scan/run.js';
-import { resolveDbLocation } from '../store/path.js';
+import { loadWithPolicies, table, withStore } from './common.js';
 import type { RankedScan, Store } from '../store/db.js';
 
 const DB_HELP = 'database: SQLite file or postgres:// connection string';
-
-async function withStore<T>(db: string | undefined, f: (store: Store) => Promise<T>): Promise<T> {
-  const { Store } = await import('../store/db.js');
-  const store = await Store.open(resolveDbLocation(db));
-  try {
-    return await f(store);
-  } finally {
-    await store.close();
-  }
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return (
-    rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') +
-    '\n'
-  );
-}
-
-async function catalogueWith(policies: string[]): Promise<{ catalogue: Catalogue; policyRules: string[] }> {
-  let catalogue = await loadCatalogueFast();
-  const policyRules: string[] = [];
-  if (policies.length === 0) return { catalogue, policyRules };
-  const { loadPolicy } = await import('../content/load.js');
-  for (const p of policies) {
-    const r = loadPolicy(p, catalogue);
-    catalogue = r.catalogue;
-    policyRules.push(...r.ruleIds);
-  }
-  return { catalogue, policyRules };
-}
 
 /** `all`, an asset id or name, `tag:T`, `zone:Z` or `class:C` → the ids of the assets it selects. */
 async function selectAssets(store: Store, selector: string): Promise<string[]> {
@@ -108,7 +76,7 @@ interface EvaluateFlags {
 }
 
 async function evaluateCommand(o: EvaluateFlags, profileExplicit: boolean): Promise<void> {
-  const { catalogue, policyRules } = await catalogueWith(o.policy ?? []);
+  const { catalogue, policyRules } = await loadWithPolicies(o.policy ?? []);
   const tailoring = o.tailoring
     ? (await import('../content/load.js')).loadTailoring(o.tailoring, catalogue)
     : undefined;

@@ -6,7 +6,8 @@ import { Command, Option, CommanderError } from 'commander';
 import { BulwarkError, formatIssue } from '../core/errors.js';
 import { SEVERITIES, severityRank, type Severity } from '../core/types.js';
 import { loadCatalogueFast } from '../content/catalogue.js';
-import { resolveProfile, type Catalogue } from '../engine/profile.js';
+import { loadWithPolicies, table, withStore } from './common.js';
+import { resolveProfile } from '../engine/profile.js';
 import { FsTarget } from '../targets/target.js';
 import { runScan } from '../scan/run.js';
 import { defaultDbPath, isPostgresUrl, redactDbLocation, resolveDbLocation } from '../store/path.js';
@@ -82,21 +83,6 @@ function landing(p: string, depth = 0): string {
 function isInside(child: string, parent: string): boolean {
   const rel = path.relative(parent, child);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
-async function loadWithPolicies(
-  policies: string[],
-): Promise<{ catalogue: Catalogue; policyRules: string[] }> {
-  let catalogue = await loadCatalogueFast();
-  const policyRules: string[] = [];
-  if (policies.length === 0) return { catalogue, policyRules };
-  const { loadPolicy } = await import('../content/load.js');
-  for (const p of policies) {
-    const r = loadPolicy(p, catalogue);
-    catalogue = r.catalogue;
-    policyRules.push(...r.ruleIds);
-  }
-  return { catalogue, policyRules };
 }
 
 function progress(enabled: boolean) {
@@ -223,14 +209,6 @@ export function formatReferences(refs: Record<string, unknown>): string {
         .join(', ')}`;
     })
     .join('; ');
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return (
-    rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') +
-    '\n'
-  );
 }
 
 export function buildProgram(setExit: (code: number) => void): Command {
@@ -530,19 +508,6 @@ export function buildProgram(setExit: (code: number) => void): Command {
 const collect = (v: string, prev: string[]) => [...prev, v];
 /** An attribute given on the command line: '' (or "none") clears it. */
 const orNull = (v: string | undefined) => (v === undefined ? undefined : v === '' || v === 'none' ? null : v);
-
-async function withStore<T>(
-  db: string | undefined,
-  f: (store: import('../store/db.js').Store) => Promise<T>,
-): Promise<T> {
-  const { Store } = await import('../store/db.js');
-  const store = await Store.open(resolveDbLocation(db));
-  try {
-    return await f(store);
-  } finally {
-    await store.close();
-  }
-}
 
 function oneOf(what: string, value: string | undefined, allowed: readonly string[], clearable = true): void {
   if (value === undefined || allowed.includes(value) || (clearable && (value === '' || value === 'none')))
