@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'BW_ASSET_NOT_FOUND'
   | 'BW_ASSET_AMBIGUOUS'
   | 'BW_ASSET_INVALID'
+  | 'BW_IMPORT_INVALID'
   | 'BW_USAGE'
   | 'BW_INTERNAL';
 
