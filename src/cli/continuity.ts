@@ -8,6 +8,7 @@ import { BulwarkError } from '../core/errors.js';
 import { DEVICE_CLASSES } from '../core/asset.js';
 import { factKey, type Fact, type ResultStatus } from '../core/types.js';
 import { canonicalRuleId } from '../engine/profile.js';
+import { today } from '../core/waiver.js';
 import { requiredFacts } from '../engine/evaluate.js';
 import { summarise } from '../engine/score.js';
 import { factSchemas } from '../collect/registry.js';
@@ -60,7 +61,16 @@ interface AssetEvaluation {
   other_changes: Change[];
   /** Rules `not_checked` because the snapshot lacks facts they need (a rescan would collect them). */
   missing_facts: { rule: string; facts: string[] }[];
-  results: { rule: string; severity: string; status: ResultStatus; message: string }[];
+  results: {
+    rule: string;
+    severity: string;
+    status: ResultStatus;
+    message: string;
+    /** The waiver in force today that covers this failing rule (the status stays the rule's own verdict). */
+    waiver: string | null;
+  }[];
+  /** Failing rules covered by a waiver in force today. */
+  waived: { rule: string; waiver: string; expires: string }[];
   /** Time to evaluate the rules over the snapshot (loading and decompressing it not included). */
   duration_ms: number;
   load_ms: number;
@@ -107,6 +117,9 @@ async function evaluateCommand(o: EvaluateFlags, profileExplicit: boolean): Prom
     const l0 = performance.now();
     const facts: Fact[] = (await store.loadFacts(scan.id)) ?? [];
     const stored = await store.loadResultStatuses(scan.id);
+    const waiverFor = await store.activeWaivers(await store.findAsset(scan.asset_id), today(), (id) =>
+      canonicalRuleId(catalogue, id),
+    );
     const byKey = new Map(facts.map((f) => [f.key, f]));
     const load = performance.now() - l0;
     const t0 = performance.now();
@@ -159,7 +172,12 @@ async function evaluateCommand(o: EvaluateFlags, profileExplicit: boolean): Prom
         severity: r.severity,
         status: r.status,
         message: r.message,
+        waiver: r.status === 'fail' ? (waiverFor(r.rule)?.id ?? null) : null,
       })),
+      waived: results.flatMap((r) => {
+        const w = r.status === 'fail' ? waiverFor(r.rule) : undefined;
+        return w ? [{ rule: r.rule, waiver: w.id, expires: w.expires }] : [];
+      }),
       duration_ms: Math.round(duration * 100) / 100,
       load_ms: Math.round(load * 100) / 100,
     };
@@ -198,7 +216,10 @@ async function evaluateCommand(o: EvaluateFlags, profileExplicit: boolean): Prom
         .map(([k, n]) => `${n} ${k}`)
         .join(', ')}`,
       `  compared   ${e.compared} rule(s) present in both: ${e.newly_failing.length} newly failing, ${e.newly_passing.length} newly passing, ${e.other_changes.length} other change(s)`,
-      ...e.newly_failing.map((x) => `    newly failing  ${x.rule} (was ${x.was})`),
+      ...e.newly_failing.map(
+        (x) =>
+          `    newly failing  ${x.rule} (was ${x.was})${e.waived.some((w) => w.rule === x.rule) ? ' — waived' : ''}`,
+      ),
       ...e.newly_passing.map((x) => `    newly passing  ${x.rule} (was ${x.was})`),
       ...e.other_changes.map((x) => `    changed        ${x.rule} (${x.was} → ${x.now})`),
     );
@@ -207,6 +228,11 @@ async function evaluateCommand(o: EvaluateFlags, profileExplicit: boolean): Prom
         `  not checked ${e.missing_facts.length} rule(s): the snapshot lacks facts they need (a scan with this profile would collect them):`,
         ...e.missing_facts.slice(0, 20).map((m) => `    ${m.rule}: ${m.facts.join(', ')}`),
         ...(e.missing_facts.length > 20 ? [`    … and ${e.missing_facts.length - 20} more`] : []),
+      );
+    if (e.waived.length > 0)
+      out.push(
+        `  waived     ${e.waived.length} failing rule(s) covered by a waiver in force today (the verdict underneath is fail):`,
+        ...e.waived.map((w) => `    waived (fail)  ${w.rule}: ${w.waiver} until ${w.expires}`),
       );
     out.push(`  evaluated in ${e.duration_ms} ms`, '');
   }
@@ -228,9 +254,18 @@ async function historyCommand(
     );
   const count = (r: RankedScan, k: string) => String(r.counts[k] ?? 0);
   if (ref !== undefined) {
-    const { asset, scans } = await withStore(o.db, async (store) => {
+    const { catalogue } = await loadWithPolicies([]);
+    const { asset, scans, waived } = await withStore(o.db, async (store) => {
       const asset = await store.findAsset(ref);
-      return { asset, scans: await store.assetHistory(asset.id, limit) };
+      const scans = await store.assetHistory(asset.id, limit);
+      // The latest scan's failing rules that a waiver in force today covers (the verdicts stay as stored).
+      const waiverFor = await store.activeWaivers(asset, today(), (id) => canonicalRuleId(catalogue, id));
+      const waived = scans[0]
+        ? [...(await store.loadResultStatuses(scans[0].id))].filter(
+            ([rule, status]) => status === 'fail' && waiverFor(rule) !== undefined,
+          ).length
+        : 0;
+      return { asset, scans, waived };
     });
     if (o.format === 'json') {
       process.stdout.write(
@@ -248,6 +283,7 @@ async function historyCommand(
               change: s.delta,
             })),
             total_scans: scans[0]?.scans ?? 0,
+            latest_waived: waived,
           },
           null,
           2,
@@ -262,6 +298,9 @@ async function historyCommand(
     }
     process.stdout.write(
       head +
+        (waived > 0
+          ? `${waived} failing rule(s) of the latest scan waived (fail underneath; see \`bulwark results ${asset.name}\`)\n`
+          : '') +
         table([
           ['DATE', 'SCAN', 'PROFILE', 'MODE', 'SCORE', 'PASS', 'FAIL', 'CHANGE'],
           ...scans.map((s) => [

@@ -18,6 +18,7 @@ import { allCollectors, factSchemas } from '../collect/registry.js';
 import { collectOne, makeContext } from '../collect/runner.js';
 import { register as registerContinuity } from './continuity.js';
 import { register as registerImport } from './import.js';
+import { register as registerSustain } from './sustain.js';
 
 /** Exit codes: 0 ok, 1 findings at/above --fail-on, 2 bad usage or input, 3 database problem, 4 internal error. */
 export const EXIT = { ok: 0, findings: 1, usage: 2, db: 3, internal: 4 } as const;
@@ -504,6 +505,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   addAssetCommands(program);
   registerContinuity(program, setExit);
   registerImport(program, setExit);
+  registerSustain(program, setExit);
   return program;
 }
 

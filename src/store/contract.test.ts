@@ -383,6 +383,119 @@ for (const b of backends) {
         }
       });
 
+      test('waivers: validation, scope matching (asset, tag, zone, all), expiry, revoke, aliases', async () => {
+        const store = await open();
+        try {
+          const a = await store.saveScan(fixtureScan({ machineId: MACHINE_A }), 't', { assetName: 'hmi-1' });
+          const c = await store.saveScan(fixtureScan({ machineId: MACHINE_B }), 't', { assetName: 'plc-7' });
+          await store.updateAsset(a, { zone: 'cell-3', add_tags: ['legacy'] });
+          const base = {
+            owner: 'ot-team',
+            justification: 'vendor-qualified image',
+            compensating_control: 'isolated VLAN',
+            approver: 'plant manager',
+          };
+          const add = (
+            rule_id: string,
+            scope_kind: 'asset' | 'tag' | 'zone' | 'all',
+            scope_value: string | null,
+            expires: string,
+          ) => store.addWaiver({ ...base, rule_id, scope_kind, scope_value, expires }, '2026-06-01');
+          await rejectsWith(add('rule-1', 'asset', a, '2026-05-31'), 'BW_WAIVER_INVALID');
+          await rejectsWith(
+            store.addWaiver(
+              {
+                ...base,
+                owner: ' ',
+                rule_id: 'rule-1',
+                scope_kind: 'all',
+                scope_value: null,
+                expires: '2026-07-01',
+              },
+              '2026-06-01',
+            ),
+            'BW_WAIVER_INVALID',
+          );
+          await rejectsWith(add('rule-1', 'all', 'x', '2026-07-01'), 'BW_WAIVER_INVALID');
+          await rejectsWith(add('rule-1', 'all', null, '2026-02-30'), 'BW_WAIVER_INVALID');
+          const wAsset = await add('rule-1', 'asset', a, '2026-06-30');
+          const wTag = await add('rule-2', 'tag', 'legacy', '2026-12-31');
+          const wZone = await add('old-rule-3', 'zone', 'cell-3', '2026-12-31');
+          const wAll = await add('rule-4', 'all', null, '2026-06-01');
+          const hmi = await store.findAsset(a);
+          const plc = await store.findAsset(c);
+          const ids = (ws: { id: string }[]) => ws.map((w) => w.id).sort();
+          let f = await store.waiversFor(hmi, '2026-06-01');
+          assert.deepEqual(ids(f.active), ids([wAsset, wTag, wZone, wAll]));
+          assert.deepEqual(f.expired, []);
+          assert.deepEqual(
+            ids((await store.waiversFor(plc, '2026-06-01')).active),
+            [wAll.id],
+            'only "all" covers the other asset',
+          );
+          f = await store.waiversFor(hmi, '2026-07-01');
+          assert.deepEqual(ids(f.active), ids([wTag, wZone]), 'expired the day after the expiry date');
+          assert.deepEqual(ids(f.expired), ids([wAsset, wAll]));
+          // A waiver written for a rule's old id covers the renamed rule.
+          const lookup = await store.activeWaivers(hmi, '2026-06-01', (id) =>
+            id === 'old-rule-3' ? 'rule-3' : id,
+          );
+          assert.equal(lookup('rule-3')?.id, wZone.id);
+          assert.equal(lookup('old-rule-3')?.id, wZone.id);
+          assert.equal(lookup('rule-0'), undefined);
+          assert.deepEqual(
+            ids(await store.listWaivers({ date: '2026-07-01', expired: true })),
+            ids([wAsset, wAll]),
+          );
+          const revoked = await store.revokeWaiver(wTag.id, 'auditor');
+          assert.equal(revoked.revoked_by, 'auditor');
+          await rejectsWith(store.revokeWaiver(wTag.id, 'auditor'), 'BW_WAIVER_INVALID');
+          await rejectsWith(store.revokeWaiver('w-nope', 'auditor'), 'BW_WAIVER_NOT_FOUND');
+          assert.deepEqual(
+            ids((await store.waiversFor(hmi, '2026-06-01')).active),
+            ids([wAsset, wZone, wAll]),
+          );
+          assert.deepEqual(ids(await store.listWaivers({ date: '2026-06-01' })), ids([wAsset, wZone, wAll]));
+          assert.equal((await store.listWaivers({ all: true })).length, 4);
+        } finally {
+          await store.close();
+        }
+      });
+
+      test('baselines: one active per asset, replaced on approval; the scans and results drift compares', async () => {
+        const store = await open();
+        try {
+          const s1 = fixtureScan();
+          const a = await store.saveScan(s1, 't');
+          const s2 = fixtureScan();
+          await store.saveScan(s2, 't');
+          assert.equal(await store.baselineFor(a), undefined);
+          await rejectsWith(store.approveBaseline('no-such-scan', 'alice'), 'BW_SCAN_NOT_FOUND');
+          const b1 = await store.approveBaseline(s1.id, 'alice', 'commissioning');
+          assert.equal(b1.asset_id, a);
+          assert.equal((await store.baselineFor(a))?.scan_id, s1.id);
+          await store.approveBaseline(s2.id, 'bob');
+          const now = await store.baselineFor(a);
+          assert.deepEqual([now?.scan_id, now?.approved_by, now?.note], [s2.id, 'bob', null]);
+          const n = await sql<{ n: number | string }>`select count(*) as n from baselines`.execute(store.db);
+          assert.equal(Number(n.rows[0]!.n), 2, 'the replaced baseline is kept, superseded');
+          const scan = await store.findScan(s1.id);
+          assert.deepEqual([scan.asset_id, scan.counts], [a, { ...s1.summary.counts }]);
+          const results = await store.loadResults(s1.id);
+          assert.deepEqual(
+            results.map((r) => [r.rule_id, r.status]),
+            [
+              ['rule-0', 'pass'],
+              ['rule-1', 'fail'],
+              ['rule-2', 'pass'],
+            ],
+          );
+          assert.equal(results[1]!.evidence[0]!.path, '/etc/shadow');
+        } finally {
+          await store.close();
+        }
+      });
+
       if (b.name === 'postgres')
         test('a lock held by another session: BW_DB_LOCKED after the lock timeout, nothing written', async () => {
           const where = b.fresh();

@@ -26,7 +26,16 @@ import {
   type DeviceClass,
   type Modifiability,
 } from '../core/asset.js';
-import type { Fact } from '../core/types.js';
+import type { Evidence, Fact } from '../core/types.js';
+import {
+  WaiverInputSchema,
+  isExpired,
+  today,
+  waiverIndex,
+  type Waiver,
+  type WaiverInput,
+  type WaiverScopeKind,
+} from '../core/waiver.js';
 import type { ScanOutcome } from '../scan/run.js';
 import { isPostgresUrl, redactDbLocation, scrubPassword } from './path.js';
 
@@ -79,10 +88,38 @@ export interface ResultTable {
   message: string;
   evidence: string;
 }
+export interface WaiverTable {
+  id: string;
+  rule_id: string;
+  scope_kind: string;
+  /** The asset id, tag or zone; null for `all`. */
+  scope_value: string | null;
+  owner: string;
+  justification: string;
+  compensating_control: string;
+  /** YYYY-MM-DD: the last day the waiver applies. */
+  expires: string;
+  approver: string;
+  created_at: string;
+  revoked_at: string | null;
+  revoked_by: string | null;
+}
+export interface BaselineTable {
+  id: string;
+  asset_id: string;
+  scan_id: string;
+  approved_by: string;
+  approved_at: string;
+  note: string | null;
+  /** When a later approval replaced it; null for the asset's active baseline. */
+  superseded_at: string | null;
+}
 export interface Schema {
   assets: AssetTable;
   scans: ScanTable;
   results: ResultTable;
+  waivers: WaiverTable;
+  baselines: BaselineTable;
 }
 
 /** The migrations, written once: the few types that differ between the dialects are chosen here. */
@@ -158,6 +195,49 @@ function migrationsFor(backend: Backend): Record<string, Migration> {
         await add('vendor_notes');
         await db.schema.createIndex('assets_name').on('assets').columns(['name', 'kind']).execute();
         await db.schema.createIndex('assets_hostname').on('assets').columns(['hostname', 'kind']).execute();
+      },
+    },
+    '0003_waivers': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('waivers')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('rule_id', 'text', (c) => c.notNull())
+          .addColumn('scope_kind', 'text', (c) => c.notNull())
+          .addColumn('scope_value', 'text')
+          .addColumn('owner', 'text', (c) => c.notNull())
+          .addColumn('justification', 'text', (c) => c.notNull())
+          .addColumn('compensating_control', 'text', (c) => c.notNull())
+          .addColumn('expires', 'text', (c) => c.notNull())
+          .addColumn('approver', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('revoked_at', 'text')
+          .addColumn('revoked_by', 'text')
+          .execute();
+        await db.schema
+          .createIndex('waivers_scope')
+          .on('waivers')
+          .columns(['scope_kind', 'scope_value'])
+          .execute();
+      },
+    },
+    '0004_baselines': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('baselines')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('asset_id', 'text', (c) => c.notNull().references('assets.id'))
+          .addColumn('scan_id', 'text', (c) => c.notNull().references('scans.id'))
+          .addColumn('approved_by', 'text', (c) => c.notNull())
+          .addColumn('approved_at', 'text', (c) => c.notNull())
+          .addColumn('note', 'text')
+          .addColumn('superseded_at', 'text')
+          .execute();
+        await db.schema
+          .createIndex('baselines_asset')
+          .on('baselines')
+          .columns(['asset_id', 'superseded_at'])
+          .execute();
       },
     },
   };
@@ -262,6 +342,32 @@ export interface RankedScan {
   /** How many scans the asset has in all. */
   scans: number;
 }
+/** A stored scan without its facts. */
+export interface StoredScan {
+  id: string;
+  asset_id: string;
+  asset_name: string;
+  started_at: string;
+  mode: string;
+  profile: string;
+  score: number | null;
+  counts: Record<string, number>;
+}
+export interface StoredResult {
+  rule_id: string;
+  area: string;
+  status: string;
+  severity: string;
+  title: string;
+  message: string;
+  evidence: Evidence[];
+}
+export type Baseline = BaselineTable & { scan: StoredScan };
+
+function toWaiver(r: WaiverTable): Waiver {
+  return { ...r, scope_kind: r.scope_kind as WaiverScopeKind };
+}
+
 export type HistoryEntry = RankedScan & { delta: number | null };
 export type FleetEntry = RankedScan & { previous_score: number | null; delta: number | null };
 
@@ -920,6 +1026,221 @@ export class Store {
         throw this.mapError(e);
       });
     return this.findAsset(asset.id);
+  }
+
+  /** One stored scan (without its facts), with its asset's name. */
+  async findScan(scanId: string): Promise<StoredScan> {
+    const row = await this.db
+      .selectFrom('scans')
+      .innerJoin('assets', 'assets.id', 'scans.asset_id')
+      .select([
+        'scans.id',
+        'scans.asset_id',
+        'assets.name as asset_name',
+        'scans.started_at',
+        'scans.mode',
+        'scans.profile',
+        'scans.score',
+        'scans.counts',
+      ])
+      .where('scans.id', '=', scanId)
+      .executeTakeFirst()
+      .catch((e: unknown) => {
+        throw this.mapError(e);
+      });
+    if (!row)
+      throw new BulwarkError(
+        'BW_SCAN_NOT_FOUND',
+        `no scan with the id "${scanId}"`,
+        'see `bulwark history ASSET` for the ids of its scans',
+      );
+    return { ...row, counts: parseCounts(row.counts) };
+  }
+
+  /** The stored results of one scan, by rule id. */
+  async loadResults(scanId: string): Promise<StoredResult[]> {
+    const rows = await this.db
+      .selectFrom('results')
+      .select(['rule_id', 'area', 'status', 'severity', 'title', 'message', 'evidence'])
+      .where('scan_id', '=', scanId)
+      .orderBy('rule_id')
+      .execute()
+      .catch((e: unknown) => {
+        throw this.mapError(e);
+      });
+    return rows.map((r) => ({ ...r, evidence: JSON.parse(r.evidence) as Evidence[] }));
+  }
+
+  /** Validates and stores a waiver (the rule id as given: the caller resolves aliases). Refuses an expiry before `date`. */
+  async addWaiver(input: WaiverInput, date = today()): Promise<Waiver> {
+    const parsed = WaiverInputSchema.safeParse(input);
+    if (!parsed.success)
+      throw new BulwarkError(
+        'BW_WAIVER_INVALID',
+        `invalid waiver: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'waiver'}: ${i.message}`).join('; ')}`,
+        'a waiver needs --rule, --scope asset:X|tag:T|zone:Z|all, --owner, --justification, --compensating-control, --expires YYYY-MM-DD and --approver',
+        {
+          issues: parsed.error.issues.map((i) => ({
+            code: i.code,
+            path: i.path.join('.'),
+            message: i.message,
+          })),
+        },
+      );
+    const w = parsed.data;
+    if (isExpired(w, date))
+      throw new BulwarkError(
+        'BW_WAIVER_INVALID',
+        `the expiry ${w.expires} is in the past (today is ${date})`,
+        'a waiver is time-limited from now on: give an expiry date of today or later',
+      );
+    const waiver: Waiver = {
+      ...w,
+      id: `w-${crypto.randomUUID().slice(0, 8)}`,
+      created_at: new Date().toISOString(),
+      revoked_at: null,
+      revoked_by: null,
+    };
+    await this.db
+      .insertInto('waivers')
+      .values(waiver)
+      .execute()
+      .catch((e: unknown) => {
+        throw this.mapError(e);
+      });
+    return waiver;
+  }
+
+  /**
+   * Waivers, newest first. By default those in force on `date` (not revoked, not expired); `all` adds the
+   * revoked and expired ones; `expired` gives only those expired (and not revoked).
+   */
+  async listWaivers(opts: { all?: boolean; expired?: boolean; date?: string } = {}): Promise<Waiver[]> {
+    const date = opts.date ?? today();
+    let q = this.db.selectFrom('waivers').selectAll().orderBy('created_at', 'desc').orderBy('id');
+    if (opts.expired) q = q.where('revoked_at', 'is', null).where('expires', '<', date);
+    else if (!opts.all) q = q.where('revoked_at', 'is', null).where('expires', '>=', date);
+    const rows = await q.execute().catch((e: unknown) => {
+      throw this.mapError(e);
+    });
+    return rows.map(toWaiver);
+  }
+
+  async revokeWaiver(id: string, by: string): Promise<Waiver> {
+    if (!by.trim())
+      throw new BulwarkError('BW_WAIVER_INVALID', 'who revokes the waiver is required', 'pass --by NAME');
+    const r = await this.db
+      .updateTable('waivers')
+      .set({ revoked_at: new Date().toISOString(), revoked_by: by.trim() })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst()
+      .catch((e: unknown) => {
+        throw this.mapError(e);
+      });
+    const row = await this.db.selectFrom('waivers').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row)
+      throw new BulwarkError(
+        'BW_WAIVER_NOT_FOUND',
+        `no waiver with the id "${id}"`,
+        'see `bulwark waivers list --all`',
+      );
+    if (Number(r.numUpdatedRows) === 0)
+      throw new BulwarkError(
+        'BW_WAIVER_INVALID',
+        `the waiver ${id} was already revoked by ${row.revoked_by ?? '?'} at ${row.revoked_at ?? '?'}`,
+        'nothing to do',
+      );
+    return toWaiver(row);
+  }
+
+  /**
+   * The waivers that cover an asset on a date: scoped to its id, one of its tags, its zone, or all; not
+   * revoked. `active` are in force (expiry on or after the date), `expired` no longer apply.
+   */
+  async waiversFor(asset: Asset, date = today()): Promise<{ active: Waiver[]; expired: Waiver[] }> {
+    const rows = await this.db
+      .selectFrom('waivers')
+      .selectAll()
+      .where('revoked_at', 'is', null)
+      .where((eb) =>
+        eb.or([
+          eb('scope_kind', '=', 'all'),
+          eb.and([eb('scope_kind', '=', 'asset'), eb('scope_value', '=', asset.id)]),
+          ...(asset.zone !== null
+            ? [eb.and([eb('scope_kind', '=', 'zone'), eb('scope_value', '=', asset.zone)])]
+            : []),
+          ...(asset.tags.length > 0
+            ? [eb.and([eb('scope_kind', '=', 'tag'), eb('scope_value', 'in', asset.tags)])]
+            : []),
+        ]),
+      )
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute()
+      .catch((e: unknown) => {
+        throw this.mapError(e);
+      });
+    const all = rows.map(toWaiver);
+    return { active: all.filter((w) => !isExpired(w, date)), expired: all.filter((w) => isExpired(w, date)) };
+  }
+
+  /**
+   * The waivers in force for an asset on a date, as a lookup by rule id: `canonical` maps ids and old aliases
+   * to today's ids, so a waiver on a renamed rule's old id covers it.
+   */
+  async activeWaivers(
+    asset: Asset,
+    date = today(),
+    canonical?: (id: string) => string | undefined,
+  ): Promise<(ruleId: string) => Waiver | undefined> {
+    return waiverIndex((await this.waiversFor(asset, date)).active, canonical);
+  }
+
+  /** Approves a scan as its asset's baseline, replacing the active one, in one transaction. */
+  async approveBaseline(scanId: string, by: string, note?: string): Promise<Baseline> {
+    if (!by.trim())
+      throw new BulwarkError('BW_USAGE', 'who approves the baseline is required', 'pass --by NAME');
+    const scan = await this.findScan(scanId);
+    const now = new Date().toISOString();
+    const row: BaselineTable = {
+      id: crypto.randomUUID(),
+      asset_id: scan.asset_id,
+      scan_id: scan.id,
+      approved_by: by.trim(),
+      approved_at: now,
+      note: note ?? null,
+      superseded_at: null,
+    };
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('baselines')
+          .set({ superseded_at: now })
+          .where('asset_id', '=', scan.asset_id)
+          .where('superseded_at', 'is', null)
+          .execute();
+        await trx.insertInto('baselines').values(row).execute();
+      });
+    } catch (e) {
+      throw this.mapError(e);
+    }
+    return { ...row, scan };
+  }
+
+  /** The asset's active baseline with its scan, or undefined when none was approved. */
+  async baselineFor(assetId: string): Promise<Baseline | undefined> {
+    const row = await this.db
+      .selectFrom('baselines')
+      .selectAll()
+      .where('asset_id', '=', assetId)
+      .where('superseded_at', 'is', null)
+      .orderBy('approved_at', 'desc')
+      .executeTakeFirst()
+      .catch((e: unknown) => {
+        throw this.mapError(e);
+      });
+    return row ? { ...row, scan: await this.findScan(row.scan_id) } : undefined;
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,87 @@
+/** Waivers: accepted deviations (rule × scope) with owner, justification, compensating control, expiry, approver. */
+import { z } from 'zod';
+
+export const WAIVER_SCOPES = ['asset', 'tag', 'zone', 'all'] as const;
+export type WaiverScopeKind = (typeof WAIVER_SCOPES)[number];
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+const text = (what: string, max = 500) =>
+  z
+    .string()
+    .trim()
+    .min(1, `${what} is required`)
+    .max(max, `${what} is longer than ${max} characters`)
+    .refine(
+      (s) => !Array.from({ length: s.length }, (_, i) => s.charCodeAt(i)).some((c) => c < 0x20),
+      `${what} contains control characters`,
+    );
+
+/** A real calendar date written YYYY-MM-DD. */
+export const DateSchema = z
+  .string()
+  .regex(DATE, 'a date is written YYYY-MM-DD')
+  .refine((s) => new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s, 'not a calendar date');
+
+export const WaiverInputSchema = z
+  .object({
+    rule_id: z.string().min(1, 'the rule id is required'),
+    scope_kind: z.enum(WAIVER_SCOPES),
+    scope_value: z.string().min(1).nullable(),
+    owner: text('the owner'),
+    justification: text('the justification', 4000),
+    compensating_control: text('the compensating control', 4000),
+    expires: DateSchema,
+    approver: text('the approver'),
+  })
+  .strict()
+  .refine((w) => (w.scope_kind === 'all') === (w.scope_value === null), {
+    message: 'the scope "all" takes no value; asset, tag and zone need one',
+    path: ['scope_value'],
+  });
+export type WaiverInput = z.infer<typeof WaiverInputSchema>;
+
+export interface Waiver extends WaiverInput {
+  id: string;
+  created_at: string;
+  revoked_at: string | null;
+  revoked_by: string | null;
+}
+
+/** Today as YYYY-MM-DD (UTC). */
+export const today = (now = new Date()): string => now.toISOString().slice(0, 10);
+
+/** A waiver applies through its expiry date (inclusive) and stops the day after. */
+export const isExpired = (w: Pick<Waiver, 'expires'>, date: string): boolean => w.expires < date;
+
+/** `asset:X`, `tag:T`, `zone:Z` or `all` → kind and value; undefined when not one of these. */
+export function parseScope(s: string): { kind: WaiverScopeKind; value: string | null } | undefined {
+  if (s === 'all') return { kind: 'all', value: null };
+  const i = s.indexOf(':');
+  if (i < 1) return undefined;
+  const kind = s.slice(0, i);
+  const value = s.slice(i + 1);
+  if (!value || (kind !== 'asset' && kind !== 'tag' && kind !== 'zone')) return undefined;
+  return { kind, value };
+}
+
+export const formatScope = (w: Pick<Waiver, 'scope_kind' | 'scope_value'>): string =>
+  w.scope_kind === 'all' ? 'all' : `${w.scope_kind}:${w.scope_value ?? ''}`;
+
+/**
+ * Waivers by the rule they cover, under today's rule id: `canonical` maps an id (or an old alias) to the
+ * current id, so a waiver written for a rule's old id covers the renamed rule. With several waivers for one
+ * rule, the one that lasts longest is kept.
+ */
+export function waiverIndex(
+  waivers: readonly Waiver[],
+  canonical: (id: string) => string | undefined = (id) => id,
+): (ruleId: string) => Waiver | undefined {
+  const by = new Map<string, Waiver>();
+  for (const w of waivers) {
+    const id = canonical(w.rule_id) ?? w.rule_id;
+    const cur = by.get(id);
+    if (!cur || cur.expires < w.expires) by.set(id, w);
+  }
+  return (ruleId) => by.get(canonical(ruleId) ?? ruleId);
+}
