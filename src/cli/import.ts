@@ -6,8 +6,6 @@
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { BulwarkError } from '../core/errors.js';
-import { parseOpenScap } from '../import/openscap.js';
-import { parseLynis } from '../import/lynis.js';
 import { findImportAsset, importOutcome } from '../import/save.js';
 import { MAX_IMPORT_BYTES, type ImportedScan } from '../import/types.js';
 import { withStore } from './common.js';
@@ -87,6 +85,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--asset-name <name>', 'the asset it belongs to (by name or id; created when new)')
     .option('--db <path|url>', DB_HELP)
     .action(async (file: string, o: { assetName?: string; db?: string }) => {
+      // The XML parser is loaded only for an OpenSCAP import, not on every command.
+      const { parseOpenScap } = await import('../import/openscap.js');
       await importCommand(parseOpenScap(readReport(file), file), file, o, version);
       setExit(0);
     });
@@ -96,6 +96,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--asset-name <name>', 'the asset it belongs to (by name or id; created when new)')
     .option('--db <path|url>', DB_HELP)
     .action(async (file: string, o: { assetName?: string; db?: string }) => {
+      const { parseLynis } = await import('../import/lynis.js');
       await importCommand(parseLynis(readReport(file), file), file, o, version);
       setExit(0);
     });

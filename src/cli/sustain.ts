@@ -4,7 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { BulwarkError } from '../core/errors.js';
-import { DateSchema, formatScope, parseScope, today, type Waiver } from '../core/waiver.js';
+import { formatScope, isCalendarDate, parseScope, today, type Waiver } from '../core/waiver.js';
 import { canonicalRuleId, type Catalogue } from '../engine/profile.js';
 import { diffFacts, type FactDrift } from '../report/drift.js';
 import { loadWithPolicies, table, withStore } from './common.js';
@@ -16,7 +16,7 @@ const FORMAT = () =>
 
 function checkDate(d: string | undefined, flag: string): string {
   if (d === undefined) return today();
-  if (!DateSchema.safeParse(d).success)
+  if (!isCalendarDate(d))
     throw new BulwarkError('BW_USAGE', `${flag} ${d} is not a date`, 'write dates as YYYY-MM-DD');
   return d;
 }

@@ -1,5 +1,7 @@
-/** Asset attributes: what a thing that is hardened is, who owns it, and how far it may be changed. */
-import { z } from 'zod';
+/**
+ * Asset attributes: what a thing that is hardened is, who owns it, and how far it may be changed.
+ * No zod here (it is loaded on every scan); the validation schemas are in asset-schema.ts.
+ */
 
 export const DEVICE_CLASSES = [
   'server',
@@ -20,37 +22,8 @@ export type Modifiability = (typeof MODIFIABILITY)[number];
 export const CRITICALITY = ['low', 'medium', 'high', 'critical'] as const;
 export type Criticality = (typeof CRITICALITY)[number];
 
-const text = (what: string) =>
-  z
-    .string()
-    .max(500, `${what} is longer than 500 characters`)
-    .refine(
-      (s) => !Array.from({ length: s.length }, (_, i) => s.charCodeAt(i)).some((c) => c < 0x20),
-      `${what} contains control characters`,
-    );
-
-/** A tag: letters, digits and . _ : / - (so it can be typed on a command line and matched exactly). */
-export const TagSchema = z
-  .string()
-  .regex(/^[\p{L}\p{N}][\p{L}\p{N}._:/-]{0,63}$/u, 'a tag is 1–64 letters, digits or . _ : / - (no spaces)');
-
-/** A change to an asset's attributes; null clears an attribute. */
-export const AssetPatchSchema = z
-  .object({
-    name: text('the name').min(1, 'the name is empty'),
-    owner: text('the owner').nullable(),
-    site: text('the site').nullable(),
-    zone: text('the zone').nullable(),
-    criticality: z.enum(CRITICALITY).nullable(),
-    device_class: z.enum(DEVICE_CLASSES).nullable(),
-    modifiability: z.enum(MODIFIABILITY),
-    vendor_notes: z.string().max(4000, 'vendor notes are longer than 4000 characters').nullable(),
-    add_tags: z.array(TagSchema),
-    remove_tags: z.array(TagSchema),
-  })
-  .partial()
-  .strict();
-export type AssetPatch = z.infer<typeof AssetPatchSchema>;
+/** A change to an asset's attributes; null clears an attribute. Validated by AssetPatchSchema (asset-schema.ts). */
+export type { AssetPatch } from './asset-schema.js';
 
 export interface Asset {
   id: string;

@@ -1,45 +1,17 @@
 /** Waivers: accepted deviations (rule × scope) with owner, justification, compensating control, expiry, approver. */
-import { z } from 'zod';
 
 export const WAIVER_SCOPES = ['asset', 'tag', 'zone', 'all'] as const;
 export type WaiverScopeKind = (typeof WAIVER_SCOPES)[number];
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-const text = (what: string, max = 500) =>
-  z
-    .string()
-    .trim()
-    .min(1, `${what} is required`)
-    .max(max, `${what} is longer than ${max} characters`)
-    .refine(
-      (s) => !Array.from({ length: s.length }, (_, i) => s.charCodeAt(i)).some((c) => c < 0x20),
-      `${what} contains control characters`,
-    );
-
 /** A real calendar date written YYYY-MM-DD. */
-export const DateSchema = z
-  .string()
-  .regex(DATE, 'a date is written YYYY-MM-DD')
-  .refine((s) => new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s, 'not a calendar date');
+export function isCalendarDate(s: string): boolean {
+  return DATE.test(s) && new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s;
+}
 
-export const WaiverInputSchema = z
-  .object({
-    rule_id: z.string().min(1, 'the rule id is required'),
-    scope_kind: z.enum(WAIVER_SCOPES),
-    scope_value: z.string().min(1).nullable(),
-    owner: text('the owner'),
-    justification: text('the justification', 4000),
-    compensating_control: text('the compensating control', 4000),
-    expires: DateSchema,
-    approver: text('the approver'),
-  })
-  .strict()
-  .refine((w) => (w.scope_kind === 'all') === (w.scope_value === null), {
-    message: 'the scope "all" takes no value; asset, tag and zone need one',
-    path: ['scope_value'],
-  });
-export type WaiverInput = z.infer<typeof WaiverInputSchema>;
+export type { WaiverInput } from './waiver-schema.js';
+import type { WaiverInput } from './waiver-schema.js';
 
 export interface Waiver extends WaiverInput {
   id: string;

@@ -19,7 +19,6 @@ import {
 } from 'kysely';
 import { BulwarkError } from '../core/errors.js';
 import {
-  AssetPatchSchema,
   type Asset,
   type AssetPatch,
   type Criticality,
@@ -28,7 +27,6 @@ import {
 } from '../core/asset.js';
 import type { Evidence, Fact } from '../core/types.js';
 import {
-  WaiverInputSchema,
   isExpired,
   today,
   waiverIndex,
@@ -986,6 +984,8 @@ export class Store {
 
   /** Validates and applies a change of attributes; returns the asset as it now is. */
   async updateAsset(ref: string, patch: AssetPatch): Promise<Asset> {
+    // zod is loaded only when a change is validated, not on every scan.
+    const { AssetPatchSchema } = await import('../core/asset-schema.js');
     const parsed = AssetPatchSchema.safeParse(patch);
     if (!parsed.success)
       throw new BulwarkError(
@@ -1073,6 +1073,7 @@ export class Store {
 
   /** Validates and stores a waiver (the rule id as given: the caller resolves aliases). Refuses an expiry before `date`. */
   async addWaiver(input: WaiverInput, date = today()): Promise<Waiver> {
+    const { WaiverInputSchema } = await import('../core/waiver-schema.js');
     const parsed = WaiverInputSchema.safeParse(input);
     if (!parsed.success)
       throw new BulwarkError(
