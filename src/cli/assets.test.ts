@@ -4,13 +4,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { runBulwark, show, type Run } from './testing.js';
 
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const MAIN = fileURLToPath(new URL(FROM_SOURCE ? './main.ts' : './main.js', import.meta.url));
-const NODE_ARGS = FROM_SOURCE ? ['--import', import.meta.resolve('tsx'), MAIN] : [MAIN];
 const PG_BASE = process.env['BULWARK_TEST_PG'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SCHEMA = `bulwark_test_cli_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
 
@@ -41,24 +37,7 @@ function pgUrl(): string {
 }
 
 let tmp = '';
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-function bulwark(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [...NODE_ARGS, ...args],
-      { cwd: tmp, env: { ...process.env, NO_COLOR: '1', BULWARK_DB: path.join(tmp, 'default.db') } },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 99) : 0, stdout, stderr });
-      },
-    );
-  });
-}
-const show = (r: Run) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+const bulwark = (...args: string[]): Promise<Run> => runBulwark(tmp, args);
 
 function makeRoot(name: string): string {
   const root = path.join(tmp, name);

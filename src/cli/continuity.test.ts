@@ -4,35 +4,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const MAIN = fileURLToPath(new URL(FROM_SOURCE ? './main.ts' : './main.js', import.meta.url));
-const NODE_ARGS = FROM_SOURCE ? ['--import', import.meta.resolve('tsx'), MAIN] : [MAIN];
+import { runBulwark, show, type Run } from './testing.js';
 
 let tmp = '';
 let db = '';
 let root = '';
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-function bulwark(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [...NODE_ARGS, ...args],
-      { cwd: tmp, env: { ...process.env, NO_COLOR: '1', BULWARK_DB: path.join(tmp, 'default.db') } },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 99) : 0, stdout, stderr });
-      },
-    );
-  });
-}
-const show = (r: Run) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+const bulwark = (...args: string[]): Promise<Run> => runBulwark(tmp, args);
 
 function write(p: string, text: string): void {
   fs.mkdirSync(path.dirname(path.join(root, p)), { recursive: true });

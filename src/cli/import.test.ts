@@ -4,12 +4,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const MAIN = fileURLToPath(new URL(FROM_SOURCE ? './main.ts' : './main.js', import.meta.url));
-const NODE_ARGS = FROM_SOURCE ? ['--import', import.meta.resolve('tsx'), MAIN] : [MAIN];
+import { runBulwark, show, type Run } from './testing.js';
 
 function repoRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -19,24 +15,7 @@ function repoRoot(): string {
 const FIX = path.join(repoRoot(), 'test', 'fixtures', 'import');
 
 let tmp = '';
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-function bulwark(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [...NODE_ARGS, ...args],
-      { cwd: tmp, env: { ...process.env, NO_COLOR: '1', BULWARK_DB: path.join(tmp, 'default.db') } },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 99) : 0, stdout, stderr });
-      },
-    );
-  });
-}
-const show = (r: Run) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+const bulwark = (...args: string[]): Promise<Run> => runBulwark(tmp, args);
 
 before(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-import-'));
