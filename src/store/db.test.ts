@@ -5,14 +5,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { BulwarkError } from '../core/errors.js';
-import type { Fact } from '../core/types.js';
-import { summarise } from '../engine/score.js';
-import type { ScanOutcome } from '../scan/run.js';
 import { Store } from './db.js';
+import { fixtureScan, osFact } from './testing.js';
 
 let dir: string;
 before(() => {
@@ -23,65 +20,8 @@ after(() => {
 });
 const dbFile = (name: string) => path.join(dir, name);
 
-function osFact(machineId: string | null, hostname = 'plc-gw-1'): Fact {
-  return {
-    key: 'os',
-    name: 'os',
-    args: {},
-    status: 'complete',
-    rows: [{ id: 'debian', pretty_name: 'Debian 12', hostname, machine_id: machineId }],
-    provenance: {
-      collector: 'os',
-      sources: ['/etc/os-release'],
-      mode: 'offline',
-      at: '2026-01-01T00:00:00Z',
-    },
-  };
-}
-
-function scan(opts: { machineId?: string | null; root?: string; results?: number } = {}): ScanOutcome {
-  const results = Array.from({ length: opts.results ?? 3 }, (_, i) => ({
-    rule: `rule-${i}`,
-    area: 'files',
-    title: `Rule ${i}`,
-    severity: 'high' as const,
-    status: i % 2 === 0 ? ('pass' as const) : ('fail' as const),
-    message: `message ${i}`,
-    evidence: [
-      { fact: 'file(path=/etc/shadow)', path: '/etc/shadow', line: i + 1, message: 'ümlaut ✓ evidence' },
-    ],
-  }));
-  const big: Fact = {
-    key: 'lines(path=/etc/x)',
-    name: 'lines',
-    args: { path: '/etc/x' },
-    status: 'incomplete',
-    reason: 'truncated',
-    rows: Array.from({ length: 2000 }, (_, i) => ({
-      path: '/etc/x',
-      line: i + 1,
-      text: `line ${i} ${'x'.repeat(50)}`,
-      list: ['a', 'b'],
-      flag: i % 2 === 0,
-      none: null,
-    })),
-    provenance: { collector: 'lines', sources: ['/etc/x'], mode: 'offline', at: '2026-01-01T00:00:00Z' },
-  };
-  return {
-    id: randomUUID(),
-    startedAt: new Date().toISOString(),
-    finishedAt: new Date().toISOString(),
-    durationMs: 12,
-    target: { kind: 'root', root: opts.root ?? '/mnt/image', mode: 'offline' },
-    profile: 'default',
-    tailoringFile: null,
-    policyFiles: [],
-    results,
-    facts: [osFact(opts.machineId === undefined ? '0123456789abcdef0123456789abcdef' : opts.machineId), big],
-    summary: summarise(results),
-    rules: new Map(),
-  };
-}
+// The same fixture scans as the contract suite (src/store/testing.ts).
+const scan = fixtureScan;
 
 async function rejectsWith(p: Promise<unknown>, code: string): Promise<BulwarkError> {
   try {
