@@ -421,9 +421,16 @@ function rd32(b: Buffer, little: boolean, o: number): number {
 }
 
 function tsMicros(hi: number, lo: number, iface: Iface): number {
-  const units = hi * 4294967296 + lo;
-  const us = iface.unitsPerSec === 1_000_000 ? units : Math.floor((units * 1_000_000) / iface.unitsPerSec);
-  return us + iface.tsOffset * 1_000_000;
+  const off = iface.tsOffset * 1_000_000;
+  if (iface.unitsPerSec === 1_000_000) return hi * 4294967296 + lo + off;
+  const d = iface.unitsPerSec / 1_000_000;
+  if (Number.isInteger(d)) {
+    // Exact: 2^32 = d·k + r, so (hi·2^32 + lo) / d = hi·k + (hi·r + lo) / d, all below 2^53.
+    const k = Math.floor(4294967296 / d);
+    const r = 4294967296 - k * d;
+    return hi * k + Math.floor((hi * r + lo) / d) + off;
+  }
+  return Math.floor(((hi * 4294967296 + lo) * 1_000_000) / iface.unitsPerSec) + off;
 }
 
 function deliver(

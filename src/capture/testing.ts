@@ -773,11 +773,16 @@ export const HOSTS = {
  * A plant's traffic over IP: every TCP/UDP protocol the analyser knows, with state-changing operations whose
  * counts the tests assert. `n` repeats the polling traffic (the benchmark scales it).
  */
-export function plantTrace(framing: Framing = { kind: 'ethernet' }, n = 1, start?: number): Trace {
+export function plantTrace(
+  framing: Framing = { kind: 'ethernet' },
+  n = 1,
+  start?: number,
+  portBase = 40000,
+): Trace {
   const H = HOSTS;
   const t = new Trace(start, framing);
-  let port = 40000;
-  const next = () => (port = port >= 65000 ? 40000 : port + 1);
+  let port = portBase;
+  const next = () => (port = port >= 65000 ? 20000 : port + 1);
   // S7: the engineering workstation downloads, stops and starts the PLC; the HMI writes a variable.
   t.tcp(H.ews, H.s7plc, next(), 102)
     .handshake()
@@ -948,10 +953,10 @@ export function plantTrace(framing: Framing = { kind: 'ethernet' }, n = 1, start
     .send(false, Buffer.from([1, 1]))
     .close();
   // UDP IT: DNS, NTP, SNMP with a default community and a SetRequest.
-  t.udp(H.it, H.dns, 53001, 53, dnsQuery('historian.plant'));
+  t.udp(H.it, H.dns, portBase + 900, 53, dnsQuery('historian.plant'));
   t.udp(H.hmi, H.dns, 123, 123, ntpRequest());
-  t.udp(H.it, H.switch, 50161, 161, snmpGet('public'));
-  t.udp(H.it, H.switch, 50162, 161, snmpGet('Pl4nt-RW', 0xa3));
+  t.udp(H.it, H.switch, portBase + 901, 161, snmpGet('public'));
+  t.udp(H.it, H.switch, portBase + 902, 161, snmpGet('Pl4nt-RW', 0xa3));
   return t;
 }
 
@@ -960,7 +965,7 @@ export function layer2Trace(t: Trace): Trace {
   const H = HOSTS;
   t.add(ethernet('01:0e:cf:00:00:00', H.ews.mac, 0x8892, pnDcpIdentify()));
   t.add(ethernet(H.s7plc.mac, H.ews.mac, 0x8892, pnDcpSet(2, 2)));
-  t.add(ethernet(H.ews.mac, H.s7plc.mac, 0x8892, pnRtCyclic()));
+  t.add(ethernet('00:0e:8c:99:99:99', H.s7plc.mac, 0x8892, pnRtCyclic())); // to its IO device
   t.add(ethernet('01:0c:cd:01:00:01', H.ied.mac, 0x88b8, goosePdu()));
   t.add(ethernet('01:0c:cd:04:00:01', H.ied.mac, 0x88ba, svPdu()));
   return t;
