@@ -10,6 +10,7 @@ import {
   identify,
   inspect,
   inspectL2,
+  isFramed,
   l2Protocol,
   portGuess,
   tcpServerPort,
@@ -401,7 +402,13 @@ export class FlowTable {
     if (f.identifiedBy !== 'payload') {
       if (f.tries >= 12) return;
       f.tries++;
-      if (!identify(f, fromClient, b, payload, end)) return;
+      if (!identify(f, fromClient, b, payload, end)) {
+        // A framed protocol guessed by port: reassembly may still find whole PDUs (the first segment may
+        // have been a fragment of one); a valid PDU confirms the protocol.
+        if (f.identifiedBy === 'port' && isFramed(f.protocol) && proto === TCP)
+          inspect(f, fromClient, b, payload, end, p.ts, cut);
+        return;
+      }
     }
     if (f.budget > 0) inspect(f, fromClient, b, payload, end, p.ts, cut);
   }

@@ -367,9 +367,13 @@ function tpktPdu(f: FlowState, fromClient: boolean, b: Buffer, o: number, len: n
   if ((b[o + 5]! & 0xf0) !== 0xf0) return;
   const p = o + 5 + li;
   if (p >= end) return;
-  if (f.protocol !== 's7comm' && f.protocol !== 's7comm-plus' && f.protocol !== 'iec61850-mms') {
+  if (f.app?.['cotpData'] !== true) {
+    // The first data PDU after COTP decides between S7comm, S7comm-plus and MMS (the port says nothing).
     const k = tpktKind(f, b, o, end);
-    if (k) f.protocol = k;
+    if (k) {
+      f.protocol = k;
+      (f.app ??= {})['cotpData'] = true;
+    }
   }
   if (!fromClient) return;
   if (b[p] === 0x32 && p + 11 <= end && b[p + 1] === 1) {
@@ -937,12 +941,28 @@ function framed(
       else keep = Buffer.from(buf.subarray(start, stop));
       break;
     }
+    if (f.identifiedBy === 'port') confirm(f, f.protocol);
     handle(f, fromClient, buf, start, n, ts);
     start += n;
   }
   if (fromClient) f.pendC = keep;
   else f.pendS = keep;
 }
+
+const FRAMED: ReadonlySet<ProtocolName> = new Set<ProtocolName>([
+  'modbus',
+  'umas',
+  's7comm',
+  'enip',
+  'dnp3',
+  'iec104',
+  'opcua',
+  'mqtt',
+  'fins',
+  'ads',
+]);
+/** Protocols carried in length-prefixed PDUs over TCP, which reassembly can confirm. */
+export const isFramed = (p: ProtocolName): boolean => FRAMED.has(p);
 
 /** Deep inspection of one payload of an identified flow. */
 export function inspect(
