@@ -294,9 +294,12 @@ function guessRole(
     reasons.push('publishes over MQTT and nothing else');
     return { role: 'iot-device', reasons };
   }
+  if (a.serves.has('mqtt')) reasons.push('serves MQTT: a message broker');
   if (a.serves.size > 0 || a.uses.size > 0) {
-    const all = [...new Set([...a.serves, ...a.uses])];
-    reasons.push(`only IT protocols: ${all.join(', ')}`);
+    const served = [...a.serves].filter((p) => p !== 'mqtt');
+    if (served.length) reasons.push(`serves ${served.join(', ')}`);
+    if (a.uses.size) reasons.push(`uses ${[...a.uses].join(', ')}`);
+    reasons.push('no controller protocol served, no controller polled');
     return { role: 'it-host', reasons };
   }
   return { role: 'unknown', reasons: ['no identified protocol'] };
