@@ -102,6 +102,7 @@ describe('capture analysis', () => {
     c.send(true, Buffer.concat([fc16, fc16.subarray(0, 4)]));
     c.send(true, fc16.subarray(4)); // the rest of the fifth in the next segment
     c.retransmit(true, fc16.subarray(4)); // a retransmission is not a sixth
+    c.send(false, modbus(16, Buffer.from([0, 1, 0, 2]))); // the server's echo of FC16 is a response, not a write
     c.close();
     const s = await analyse(t);
     const ops = s.operations.filter((o) => o.code === '16');
