@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'BW_SCAN_NOT_FOUND'
   | 'BW_BASELINE_NOT_FOUND'
   | 'BW_IMPORT_INVALID'
+  | 'BW_CAPTURE_NOT_FOUND'
+  | 'BW_CAPTURE_UNREADABLE'
   | 'BW_USAGE'
   | 'BW_INTERNAL';
 
