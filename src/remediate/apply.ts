@@ -72,7 +72,9 @@ async function targetFor(plan: Plan): Promise<FsTarget> {
 function selections(catalogue: Catalogue, c: Change): RuleSelection[] {
   return c.rules.flatMap((id) => {
     const rule = catalogue.rules.get(id);
-    return rule ? [selectionFor(rule, Object.fromEntries(Object.entries(c.params).map(([k, v]) => [`${id}.${k}`, v])))] : [];
+    return rule
+      ? [selectionFor(rule, Object.fromEntries(Object.entries(c.params).map(([k, v]) => [`${id}.${k}`, v])))]
+      : [];
   });
 }
 
@@ -81,7 +83,11 @@ export async function evaluateRules(plan: Plan, catalogue: Catalogue, c: Change)
   const target = await targetFor(plan);
   const sels = selections(catalogue, c);
   const facts = await collectFacts(makeContext(target), requiredFacts(sels));
-  return evaluateSelections(sels, facts, target.mode).map((r) => ({ rule: r.rule, status: r.status, message: r.message }));
+  return evaluateSelections(sels, facts, target.mode).map((r) => ({
+    rule: r.rule,
+    status: r.status,
+    message: r.message,
+  }));
 }
 
 interface Snapshot {
@@ -98,10 +104,20 @@ async function snapshot(target: FsTarget, p: string): Promise<Snapshot> {
   const host = await target.resolve(p);
   try {
     const st = fs.lstatSync(host);
-    if (!st.isFile()) throw new BulwarkError('BW_PLAN_STALE', `${p} is no longer a regular file`, 'plan again');
-    return { path: p, host, existed: true, content: fs.readFileSync(host), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+    if (!st.isFile())
+      throw new BulwarkError('BW_PLAN_STALE', `${p} is no longer a regular file`, 'plan again');
+    return {
+      path: p,
+      host,
+      existed: true,
+      content: fs.readFileSync(host),
+      mode: st.mode & 0o7777,
+      uid: st.uid,
+      gid: st.gid,
+    };
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { path: p, host, existed: false, content: null, mode: null, uid: null, gid: null };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+      return { path: p, host, existed: false, content: null, mode: null, uid: null, gid: null };
     throw e;
   }
 }
@@ -141,7 +157,8 @@ function staleReason(f: FileChange, s: Snapshot): string | null {
   if (!s.existed) return `${f.path} no longer exists`;
   if (sha256(s.content!) !== f.before_sha256) return `${f.path} changed since the plan was made`;
   const mode = s.mode === null ? null : '0' + s.mode.toString(8).padStart(3, '0');
-  if (f.mode_before !== null && mode !== f.mode_before) return `${f.path}: mode is ${mode}, the plan expected ${f.mode_before}`;
+  if (f.mode_before !== null && mode !== f.mode_before)
+    return `${f.path}: mode is ${mode}, the plan expected ${f.mode_before}`;
   if (f.uid_before !== null && (s.uid !== f.uid_before || s.gid !== f.gid_before))
     return `${f.path}: owner is ${s.uid}:${s.gid}, the plan expected ${f.uid_before}:${f.gid_before}`;
   return null;
@@ -165,12 +182,14 @@ function onPath(cmd: string): string | null {
 
 /** Validates the new content of a file before it is written. Returns the problems (empty: valid). */
 export async function validateContent(f: FileChange, content: string): Promise<string[]> {
-  if (f.validate === 'sshd') return lexSshdConfig(content).problems.map((p) => `${f.path}:${p.line}: ${p.message}`);
+  if (f.validate === 'sshd')
+    return lexSshdConfig(content).problems.map((p) => `${f.path}:${p.line}: ${p.message}`);
   if (f.validate === 'pam') return pamSyntaxProblems(content).map((p) => `${f.path}: ${p}`);
   if (f.validate === 'sudoers') {
     const problems: string[] = [];
     for (const e of parseSudoers(content))
-      if (e.kind === 'defaults' && !/^Defaults\S*\s+\S/.test(e.text)) problems.push(`${f.path}:${e.line}: malformed Defaults`);
+      if (e.kind === 'defaults' && !/^Defaults\S*\s+\S/.test(e.text))
+        problems.push(`${f.path}:${e.line}: malformed Defaults`);
     // visudo from the host (never the image's) checks the syntax of the candidate file.
     const visudo = onPath('visudo');
     if (visudo) {
@@ -211,15 +230,26 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
       outcomes.push({ ...base, status: 'skipped', message: `manual: ${c.manual}` });
       continue;
     }
-    const missing = c.depends_on.filter((d) => !ok.has(d) && byId.has(d) && (!opts.only || opts.only.includes(d)));
+    const missing = c.depends_on.filter(
+      (d) => !ok.has(d) && byId.has(d) && (!opts.only || opts.only.includes(d)),
+    );
     if (missing.length) {
-      outcomes.push({ ...base, status: 'skipped', message: `depends on ${missing.join(', ')}, which was not applied` });
+      outcomes.push({
+        ...base,
+        status: 'skipped',
+        message: `depends on ${missing.join(', ')}, which was not applied`,
+      });
       continue;
     }
     if (c.guards.length && !opts.force) {
       const msg = c.guards.map((g) => `${g.code}: ${g.message} (hint: ${g.hint})`).join('; ');
       outcomes.push({ ...base, status: 'refused', message: msg });
-      await appendAudit(opts.store, { action: 'fix.refuse', actor: opts.actor, subject: `${plan.id}:${c.id}`, details: { guards: c.guards.map((g) => g.code) } });
+      await appendAudit(opts.store, {
+        action: 'fix.refuse',
+        actor: opts.actor,
+        subject: `${plan.id}:${c.id}`,
+        details: { guards: c.guards.map((g) => g.code) },
+      });
       log(`${c.id} refused: ${msg}`);
       continue;
     }
@@ -228,13 +258,21 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
     for (const f of c.files) snaps.push(await snapshot(target, f.path));
     const stale = c.files.map((f, i) => staleReason(f, snaps[i]!)).filter((x): x is string => x !== null);
     if (stale.length) {
-      outcomes.push({ ...base, status: 'refused', message: `BW_PLAN_STALE: ${stale.join('; ')}; make a new plan` });
+      outcomes.push({
+        ...base,
+        status: 'refused',
+        message: `BW_PLAN_STALE: ${stale.join('; ')}; make a new plan`,
+      });
       continue;
     }
     const problems: string[] = [];
     for (const f of c.files) if (f.after !== null) problems.push(...(await validateContent(f, f.after)));
     if (problems.length && !opts.force) {
-      const code = c.files.some((f) => f.validate === 'sudoers') ? 'BW_GUARD_SUDOERS_INVALID' : c.files.some((f) => f.validate === 'pam') ? 'BW_GUARD_PAM_INVALID' : 'BW_GUARD_SSHD_INVALID';
+      const code = c.files.some((f) => f.validate === 'sudoers')
+        ? 'BW_GUARD_SUDOERS_INVALID'
+        : c.files.some((f) => f.validate === 'pam')
+          ? 'BW_GUARD_PAM_INVALID'
+          : 'BW_GUARD_SSHD_INVALID';
       outcomes.push({ ...base, status: 'refused', message: `${code}: ${problems.join('; ')}` });
       continue;
     }
@@ -302,26 +340,67 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
       const check = await Promise.all(snaps.map((s) => snapshot(target, s.path)));
       const identical = check.every((x, i) => {
         const s = snaps[i]!;
-        return x.existed === s.existed && (!s.existed || (x.content!.equals(s.content!) && x.mode === s.mode && x.uid === s.uid && x.gid === s.gid));
+        return (
+          x.existed === s.existed &&
+          (!s.existed ||
+            (x.content!.equals(s.content!) && x.mode === s.mode && x.uid === s.uid && x.gid === s.gid))
+        );
       });
       const msg = `${failure}; rolled back${identical ? ' (files byte-identical to before)' : ' — WARNING: a file differs from its backup'}`;
-      await updateApplied(opts.store, appliedId, { status: 'failed', rolled_back_at: new Date().toISOString(), message: msg, evidence: JSON.stringify({ before, after }) });
-      await appendAudit(opts.store, { action: 'fix.apply', actor: opts.actor, subject: appliedId, details: { plan: plan.id, change: c.id, rules: c.rules, status: 'failed', message: msg } });
+      await updateApplied(opts.store, appliedId, {
+        status: 'failed',
+        rolled_back_at: new Date().toISOString(),
+        message: msg,
+        evidence: JSON.stringify({ before, after }),
+      });
+      await appendAudit(opts.store, {
+        action: 'fix.apply',
+        actor: opts.actor,
+        subject: appliedId,
+        details: { plan: plan.id, change: c.id, rules: c.rules, status: 'failed', message: msg },
+      });
       outcomes.push({ ...base, applied_id: appliedId, status: 'failed', message: msg, before, after });
       log(`${c.id} ${msg}`);
       continue;
     }
-    await updateApplied(opts.store, appliedId, { status: 'verified', message: 'applied and verified', evidence: JSON.stringify({ before, after }) });
-    await appendAudit(opts.store, { action: 'fix.apply', actor: opts.actor, subject: appliedId, details: { plan: plan.id, change: c.id, rules: c.rules, status: 'verified', files: c.files.map((f) => f.path) } });
+    await updateApplied(opts.store, appliedId, {
+      status: 'verified',
+      message: 'applied and verified',
+      evidence: JSON.stringify({ before, after }),
+    });
+    await appendAudit(opts.store, {
+      action: 'fix.apply',
+      actor: opts.actor,
+      subject: appliedId,
+      details: {
+        plan: plan.id,
+        change: c.id,
+        rules: c.rules,
+        status: 'verified',
+        files: c.files.map((f) => f.path),
+      },
+    });
     ok.add(c.id);
-    outcomes.push({ ...base, applied_id: appliedId, status: 'verified', message: 'applied and verified', before, after });
+    outcomes.push({
+      ...base,
+      applied_id: appliedId,
+      status: 'verified',
+      message: 'applied and verified',
+      before,
+      after,
+    });
     log(`${c.id} applied and verified (${c.rules.join(', ')})`);
   }
   const fin: ApplyReport['finally'] = [];
   for (const cmd of plan.finally) {
     if (!cmd.after.some((id) => ok.has(id))) continue;
     if (plan.target.kind !== 'live') {
-      fin.push({ argv: cmd.argv, ok: true, output: '', skipped: 'mounted root: run it on the host when it boots (nothing from an image is executed)' });
+      fin.push({
+        argv: cmd.argv,
+        ok: true,
+        output: '',
+        skipped: 'mounted root: run it on the host when it boots (nothing from an image is executed)',
+      });
       continue;
     }
     const r = await runCommand(cmd);
@@ -340,14 +419,26 @@ export async function rollbackApplied(
 ): Promise<{ id: string; files: string[] }> {
   const { row, backups } = await findApplied(store, ref);
   if (row.status === 'rolled_back' || row.status === 'failed')
-    throw new BulwarkError('BW_CHANGE_STATE', `applied change ${row.id} is already rolled back (${row.status})`, 'nothing to do');
+    throw new BulwarkError(
+      'BW_CHANGE_STATE',
+      `applied change ${row.id} is already rolled back (${row.status})`,
+      'nothing to do',
+    );
   const plan = await findPlan(store, row.plan_id);
   const change = plan?.changes.find((c) => c.id === row.change_id);
   const target = row.target_root === '/' ? FsTarget.live() : await FsTarget.mounted(row.target_root);
   const snaps: Snapshot[] = [];
   for (const b of backups) {
     const host = await target.resolve(b.path);
-    snaps.push({ path: b.path, host, existed: b.existed === 1, content: b.content ? Buffer.from(b.content) : null, mode: b.mode, uid: b.uid, gid: b.gid });
+    snaps.push({
+      path: b.path,
+      host,
+      existed: b.existed === 1,
+      content: b.content ? Buffer.from(b.content) : null,
+      mode: b.mode,
+      uid: b.uid,
+      gid: b.gid,
+    });
     const f = change?.files.find((x) => x.path === b.path);
     if (!force && f && f.after !== null) {
       const now = fs.existsSync(host) ? fs.readFileSync(host) : null;
@@ -361,6 +452,11 @@ export async function rollbackApplied(
   }
   restore(snaps);
   await updateApplied(store, row.id, { status: 'rolled_back', rolled_back_at: new Date().toISOString() });
-  await appendAudit(store, { action: 'fix.rollback', actor, subject: row.id, details: { plan: row.plan_id, change: row.change_id, files: backups.map((b) => b.path) } });
+  await appendAudit(store, {
+    action: 'fix.rollback',
+    actor,
+    subject: row.id,
+    details: { plan: row.plan_id, change: row.change_id, files: backups.map((b) => b.path) },
+  });
   return { id: row.id, files: backups.map((b) => b.path) };
 }

@@ -140,7 +140,11 @@ function fromLeaf(leaf: Obj, params: Readonly<Record<string, unknown>>): EditSpe
     case 'packages': {
       const name = where['name'];
       const names =
-        typeof name === 'string' ? [name] : isObj(name) && Array.isArray(name['in']) ? name['in'].map(String) : [];
+        typeof name === 'string'
+          ? [name]
+          : isObj(name) && Array.isArray(name['in'])
+            ? name['in'].map(String)
+            : [];
       if (names.length === 0 || where['installed'] !== true) return null;
       if (expect === 'none') return { kind: 'package_remove', packages: names };
       if (expect === 'any') return { kind: 'package_install', packages: [names[0]!] };

@@ -14,7 +14,8 @@ function ops(a: readonly string[], b: readonly string[]): Op[] {
   let pre = 0;
   while (pre < a.length && pre < b.length && a[pre] === b[pre]) pre++;
   let suf = 0;
-  while (suf < a.length - pre && suf < b.length - pre && a[a.length - 1 - suf] === b[b.length - 1 - suf]) suf++;
+  while (suf < a.length - pre && suf < b.length - pre && a[a.length - 1 - suf] === b[b.length - 1 - suf])
+    suf++;
   const am = a.slice(pre, a.length - suf);
   const bm = b.slice(pre, b.length - suf);
   const n = am.length;
@@ -31,7 +32,9 @@ function ops(a: readonly string[], b: readonly string[]): Op[] {
     for (let i = n - 1; i >= 0; i--)
       for (let j = m - 1; j >= 0; j--)
         lcs[i * w + j] =
-          am[i] === bm[j] ? lcs[(i + 1) * w + j + 1]! + 1 : Math.max(lcs[(i + 1) * w + j]!, lcs[i * w + j + 1]!);
+          am[i] === bm[j]
+            ? lcs[(i + 1) * w + j + 1]! + 1
+            : Math.max(lcs[(i + 1) * w + j]!, lcs[i * w + j + 1]!);
     let i = 0;
     let j = 0;
     while (i < n || j < m) {
@@ -39,12 +42,13 @@ function ops(a: readonly string[], b: readonly string[]): Op[] {
         out.push({ kind: ' ', text: am[i]!, a: pre + i, b: pre + j });
         i++;
         j++;
-      } else if (j < m && (i === n || lcs[i * w + j + 1]! >= lcs[(i + 1) * w + j]!)) {
-        out.push({ kind: '+', text: bm[j]!, a: pre + i, b: pre + j });
-        j++;
-      } else {
+      } else if (i < n && (j === m || lcs[(i + 1) * w + j]! >= lcs[i * w + j + 1]!)) {
+        // Deletions before insertions, as diff -u prints them.
         out.push({ kind: '-', text: am[i]!, a: pre + i, b: pre + j });
         i++;
+      } else {
+        out.push({ kind: '+', text: bm[j]!, a: pre + i, b: pre + j });
+        j++;
       }
     }
   }

@@ -51,7 +51,8 @@ function lines(text: string): string[] {
 
 /** `# <line>` with a note: a commented-out line is still there to read and to restore by hand. */
 export function commentOut(line: string, tag: string): string {
-  return `# ${line.trim()}    # disabled by bulwark (${tag})`;
+  const indent = /^\s*/.exec(line)?.[0] ?? '';
+  return `${indent}# ${line.trim()}    # disabled by bulwark (${tag})`;
 }
 
 const ensureNewline = (t: string): string => (t === '' || t.endsWith('\n') ? t : t + '\n');
@@ -108,7 +109,11 @@ export function sshdSet(
   }
   if (!replaced) {
     const l = get(mainPath);
-    const at = firstMainDirective ? firstMainDirective.line - 1 : l.length && l[l.length - 1] === '' ? l.length - 1 : l.length;
+    const at = firstMainDirective
+      ? firstMainDirective.line - 1
+      : l.length && l[l.length - 1] === ''
+        ? l.length - 1
+        : l.length;
     l.splice(at, 0, `# ${tag}: set by bulwark; sshd uses the first value it reads`, want);
   }
   const out = new Map<string, string>();
@@ -231,7 +236,12 @@ export function pamSyntaxProblems(text: string): string[] {
 }
 
 /** Sets a Defaults entry in a sudoers drop-in (created when null): `Defaults key` or `Defaults key=value`. */
-export function sudoersDefaultSet(text: string | null, key: string, value: string | null, tag: string): string {
+export function sudoersDefaultSet(
+  text: string | null,
+  key: string,
+  value: string | null,
+  tag: string,
+): string {
   const base = text ?? '# sudo settings written by bulwark; checked with visudo -c.\n';
   const l = lines(ensureNewline(base));
   const line = value === null ? `Defaults ${key}` : `Defaults ${key}=${value}`;

@@ -33,11 +33,16 @@ export async function loginAccounts(ov: Overlay): Promise<Account[]> {
   const passwd = parsePasswd((await ov.get('/etc/passwd')).text ?? '');
   const shadow = new Map(parseShadow((await ov.get('/etc/shadow')).text ?? '').map((s) => [s.user, s]));
   const groups = parseGroup((await ov.get('/etc/group')).text ?? '');
-  const sudoersFiles = ['/etc/sudoers', ...(await ov.glob('/etc/sudoers.d/*')).filter((p) => !/[.~]/.test(p.split('/').pop()!))];
+  const sudoersFiles = [
+    '/etc/sudoers',
+    ...(await ov.glob('/etc/sudoers.d/*')).filter((p) => !/[.~]/.test(p.split('/').pop()!)),
+  ];
   const subjects: string[] = [];
   for (const f of sudoersFiles) {
     const t = (await ov.get(f).catch(() => ({ text: null }))).text;
-    if (t) for (const e of parseSudoers(t)) if (e.kind === 'user_spec' && e.subject) subjects.push(...e.subject.split(','));
+    if (t)
+      for (const e of parseSudoers(t))
+        if (e.kind === 'user_spec' && e.subject) subjects.push(...e.subject.split(','));
   }
   const sudoGroups = new Set(subjects.filter((s) => s.startsWith('%')).map((s) => s.slice(1)));
   const sudoUsers = new Set(subjects.filter((s) => !s.startsWith('%')));
@@ -54,7 +59,14 @@ export async function loginAccounts(ov: Overlay): Promise<Account[]> {
     const member = groups.some(
       (g) => sudoGroups.has(g.name) && (g.members.includes(u.name) || (g.gid !== null && g.gid === u.gid)),
     );
-    out.push({ name: u.name, uid: u.uid, home: u.home, password, keys, sudo: sudoUsers.has(u.name) || sudoUsers.has('ALL') || member });
+    out.push({
+      name: u.name,
+      uid: u.uid,
+      home: u.home,
+      password,
+      keys,
+      sudo: sudoUsers.has(u.name) || sudoUsers.has('ALL') || member,
+    });
   }
   return out;
 }
@@ -74,7 +86,12 @@ async function pamModuleExists(ov: Overlay, module: string): Promise<boolean> {
   return false;
 }
 
-async function guardsFor(c: Change, plan: Plan, ov: Overlay, accounts: () => Promise<Account[]>): Promise<GuardFinding[]> {
+async function guardsFor(
+  c: Change,
+  plan: Plan,
+  ov: Overlay,
+  accounts: () => Promise<Account[]>,
+): Promise<GuardFinding[]> {
   const out: GuardFinding[] = [];
   for (const e of c.edits) {
     if (e['kind'] !== 'sshd_set') continue;
@@ -90,7 +107,9 @@ async function guardsFor(c: Change, plan: Plan, ov: Overlay, accounts: () => Pro
         });
     }
     if (key === 'passwordauthentication' && value === 'no') {
-      const rootOff = plan.changes.some((x) => x.edits.some((y) => y['key'] === 'permitrootlogin' && y['value'] === 'no'));
+      const rootOff = plan.changes.some((x) =>
+        x.edits.some((y) => y['key'] === 'permitrootlogin' && y['value'] === 'no'),
+      );
       const withKeys = (await accounts()).filter((a) => a.keys && !(a.uid === 0 && rootOff));
       if (withKeys.length === 0)
         out.push({
@@ -111,9 +130,18 @@ async function guardsFor(c: Change, plan: Plan, ov: Overlay, accounts: () => Pro
         .filter((i) => i > 0),
     );
     for (const l of parsePam(f.after)) {
-      if (!changed.has(l.line) || l.optional || l.control === 'include' || l.control === 'substack' || l.type === 'include') continue;
+      if (
+        !changed.has(l.line) ||
+        l.optional ||
+        l.control === 'include' ||
+        l.control === 'substack' ||
+        l.type === 'include'
+      )
+        continue;
       if (!(await pamModuleExists(ov, l.module)))
-        problems.push(`line ${l.line}: module ${l.module} is not in the target's PAM module directories (${PAM_LIB_DIRS.join(', ')})`);
+        problems.push(
+          `line ${l.line}: module ${l.module} is not in the target's PAM module directories (${PAM_LIB_DIRS.join(', ')})`,
+        );
     }
     if (problems.length)
       out.push({
@@ -135,7 +163,10 @@ export async function checkGuards(plan: Plan, ov: Overlay): Promise<void> {
  * The management session a firewall change must keep: live, the SSH client's address and the local port from
  * SSH_CONNECTION ("client-ip client-port server-ip server-port"); offline, the ports sshd listens on.
  */
-export function managementSession(env: NodeJS.ProcessEnv, sshdPorts: readonly number[]): { addr: string | null; ports: number[] } {
+export function managementSession(
+  env: NodeJS.ProcessEnv,
+  sshdPorts: readonly number[],
+): { addr: string | null; ports: number[] } {
   const sc = env['SSH_CONNECTION']?.trim().split(/\s+/);
   if (sc && sc.length === 4 && /^\d+$/.test(sc[3]!)) return { addr: sc[0]!, ports: [Number(sc[3])] };
   return { addr: null, ports: sshdPorts.length ? [...sshdPorts] : [22] };
@@ -145,11 +176,27 @@ export function managementSession(env: NodeJS.ProcessEnv, sshdPorts: readonly nu
  * Would an input policy of drop with these accept rules (nft or iptables text) still admit the session?
  * A rule admits it when it accepts tcp to one of the ports (or accepts everything from the client address).
  */
-export function firewallKeepsSession(acceptRules: readonly string[], session: { addr: string | null; ports: number[] }): boolean {
+export function firewallKeepsSession(
+  acceptRules: readonly string[],
+  session: { addr: string | null; ports: number[] },
+): boolean {
   return acceptRules.some((r) => {
     if (!/\b(accept|ACCEPT)\b/.test(r)) return false;
-    if (/ct state (\{[^}]*)?established|--ctstate [A-Z,]*ESTABLISHED|--state [A-Z,]*ESTABLISHED/.test(r) && session.addr) return true;
-    if (session.addr && new RegExp(`saddr ${session.addr.replace(/\./g, '\\.')}(\\s|$)|-s ${session.addr.replace(/\./g, '\\.')}(/32)?\\s`).test(r) && !/dport/.test(r)) return true;
-    return session.ports.some((p) => new RegExp(`(dport|--dport) ${p}(\\s|$)|dport \\{[^}]*\\b${p}\\b`).test(r));
+    if (
+      /ct state (\{[^}]*)?established|--ctstate [A-Z,]*ESTABLISHED|--state [A-Z,]*ESTABLISHED/.test(r) &&
+      session.addr
+    )
+      return true;
+    if (
+      session.addr &&
+      new RegExp(
+        `saddr ${session.addr.replace(/\./g, '\\.')}(\\s|$)|-s ${session.addr.replace(/\./g, '\\.')}(/32)?\\s`,
+      ).test(r) &&
+      !/dport/.test(r)
+    )
+      return true;
+    return session.ports.some((p) =>
+      new RegExp(`(dport|--dport) ${p}(\\s|$)|dport \\{[^}]*\\b${p}\\b`).test(r),
+    );
   });
 }

@@ -26,7 +26,16 @@ import {
 } from './edits.js';
 import { unifiedDiff } from './diff.js';
 import { checkGuards } from './guards.js';
-import type { Change, Compensation, EditSpec, FileChange, Impact, ImpactClass, Plan, PlanCommand } from './types.js';
+import type {
+  Change,
+  Compensation,
+  EditSpec,
+  FileChange,
+  Impact,
+  ImpactClass,
+  Plan,
+  PlanCommand,
+} from './types.js';
 
 export const SSHD_CONFIG = '/etc/ssh/sshd_config';
 export const SYSCTL_DROPIN = '/etc/sysctl.d/99-bulwark.conf';
@@ -79,7 +88,10 @@ export class Overlay {
     if (st && st.type === 'file') {
       const r = await this.target.readText(p);
       if (r.status === 'ok' && !r.binary && !r.truncated) text = r.text;
-      else throw new Error(`${p} cannot be edited: ${r.status === 'ok' ? 'binary or larger than the read cap' : r.status === 'absent' ? 'absent' : r.reason}`);
+      else
+        throw new Error(
+          `${p} cannot be edited: ${r.status === 'ok' ? 'binary or larger than the read cap' : r.status === 'absent' ? 'absent' : r.reason}`,
+        );
     }
     const s: FileState = st
       ? { text, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid }
@@ -155,15 +167,26 @@ function impactFor(rule: Rule, edits: readonly EditSpec[], manual: boolean): Imp
   if (lockout) parts.push('lockout risk');
   if (disruptive) parts.push('disruptive');
   if (parts.length === 0) parts.push('safe');
-  return { class: cls, label: parts.join('; '), restart: [...restart], reboot, lockout_risk: lockout, disruptive };
+  return {
+    class: cls,
+    label: parts.join('; '),
+    restart: [...restart],
+    reboot,
+    lockout_risk: lockout,
+    disruptive,
+  };
 }
 
-const octal = (m: number | null): string | null => (m === null ? null : '0' + (m & 0o7777).toString(8).padStart(3, '0'));
+const octal = (m: number | null): string | null =>
+  m === null ? null : '0' + (m & 0o7777).toString(8).padStart(3, '0');
 
 async function idOf(ov: Overlay, file: '/etc/passwd' | '/etc/group', name: string): Promise<number | null> {
   if (/^\d+$/.test(name)) return Number(name);
   const t = (await ov.get(file)).text ?? '';
-  const rows = file === '/etc/passwd' ? parsePasswd(t).map((u) => [u.name, u.uid] as const) : parseGroup(t).map((g) => [g.name, g.gid] as const);
+  const rows =
+    file === '/etc/passwd'
+      ? parsePasswd(t).map((u) => [u.name, u.uid] as const)
+      : parseGroup(t).map((g) => [g.name, g.gid] as const);
   const hit = rows.find(([n]) => n === name);
   if (hit) return hit[1];
   return name === 'root' ? 0 : null;
@@ -189,7 +212,14 @@ interface Work {
 }
 
 /** Runs one edit against the overlay, recording the new state of every file it touches. */
-async function runEdit(ov: Overlay, e: EditSpec, tag: string, work: Work, target: Target, family: string): Promise<void> {
+async function runEdit(
+  ov: Overlay,
+  e: EditSpec,
+  tag: string,
+  work: Work,
+  target: Target,
+  family: string,
+): Promise<void> {
   const put = async (p: string, text: string): Promise<void> => {
     const cur = await ov.get(p);
     if (cur.text === text) return;
@@ -222,12 +252,18 @@ async function runEdit(ov: Overlay, e: EditSpec, tag: string, work: Work, target
       const cur = await ov.get(SYSCTL_DROPIN);
       await put(SYSCTL_DROPIN, sysctlDropinSet(cur.text, e.key, e.value, tag));
       // Files applied after the drop-in (later names, /etc/sysctl.conf last) would override it.
-      const later = (await ov.glob('/etc/sysctl.d/*.conf')).filter((p) => p.split('/').pop()! > '99-bulwark.conf');
+      const later = (await ov.glob('/etc/sysctl.d/*.conf')).filter(
+        (p) => p.split('/').pop()! > '99-bulwark.conf',
+      );
       for (const p of [...later, '/etc/sysctl.conf']) {
         const s = await ov.get(p);
         if (s.text !== null) await put(p, sysctlCommentConflicts(s.text, e.key, e.value, tag));
       }
-      work.commands.push({ argv: ['sysctl', '--system'], why: 'load the kernel parameters now', when: 'live' });
+      work.commands.push({
+        argv: ['sysctl', '--system'],
+        why: 'load the kernel parameters now',
+        when: 'live',
+      });
       return;
     }
     case 'modprobe_disable': {
@@ -239,14 +275,18 @@ async function runEdit(ov: Overlay, e: EditSpec, tag: string, work: Work, target
           await put(p, modprobeCommentConflicts(s.text, e.module, tag));
       }
       await put(dropin, modprobeDropin(e.module, tag));
-      work.notes.push(`a ${e.module} module loaded now stays loaded until it is unloaded (modprobe -r) or the host reboots`);
+      work.notes.push(
+        `a ${e.module} module loaded now stays loaded until it is unloaded (modprobe -r) or the host reboots`,
+      );
       return;
     }
     case 'login_defs_set': {
       const s = await ov.get('/etc/login.defs');
       await put('/etc/login.defs', loginDefsSet(s.text ?? '', e.key, e.value, tag));
       if (/^PASS_(MAX|MIN|WARN)/.test(e.key))
-        work.notes.push('login.defs applies to accounts created from now on; existing accounts keep their shadow ages (chage)');
+        work.notes.push(
+          'login.defs applies to accounts created from now on; existing accounts keep their shadow ages (chage)',
+        );
       return;
     }
     case 'pam_option_set': {
@@ -307,7 +347,11 @@ async function runEdit(ov: Overlay, e: EditSpec, tag: string, work: Work, target
         family === 'rhel'
           ? ['dnf', remove ? 'remove' : 'install', '-y', ...e.packages]
           : ['apt-get', remove ? 'purge' : 'install', '-y', ...e.packages];
-      work.commands.push({ argv, why: `${remove ? 'remove' : 'install'} ${e.packages.join(', ')}`, when: 'live' });
+      work.commands.push({
+        argv,
+        why: `${remove ? 'remove' : 'install'} ${e.packages.join(', ')}`,
+        when: 'live',
+      });
       if (target.kind === 'root')
         work.manual = `packages are ${remove ? 'removed' : 'installed'} with the package manager of the running system (${argv.join(' ')}); an image is never changed by running its programs`;
       return;
@@ -359,7 +403,15 @@ export async function buildPlan(input: PlanInput): Promise<Plan> {
     changes: [],
     finally: [],
     compensations: [],
-    summary: { changes: 0, automatic: 0, manual: 0, files: 0, restarts: [], reboot: false, lockout_risk: false },
+    summary: {
+      changes: 0,
+      automatic: 0,
+      manual: 0,
+      files: 0,
+      restarts: [],
+      reboot: false,
+      lockout_risk: false,
+    },
   };
   if (input.asset && input.asset.modifiability !== 'full') {
     plan.compensations = failing.map((r) => ({
@@ -373,7 +425,8 @@ export async function buildPlan(input: PlanInput): Promise<Plan> {
   const derived = failing.map((r) => ({ r, d: deriveEdits(r.rule, r.params) }));
   const kindOf = (x: (typeof derived)[number]): string => (x.d.manual ? 'manual' : x.d.edits[0]!.kind);
   derived.sort(
-    (a, b) => KIND_ORDER.indexOf(kindOf(a)) - KIND_ORDER.indexOf(kindOf(b)) || a.r.rule.id.localeCompare(b.r.rule.id),
+    (a, b) =>
+      KIND_ORDER.indexOf(kindOf(a)) - KIND_ORDER.indexOf(kindOf(b)) || a.r.rule.id.localeCompare(b.r.rule.id),
   );
   const ov = new Overlay(target);
   const family = await osFamily(target);
@@ -438,7 +491,7 @@ export async function buildPlan(input: PlanInput): Promise<Plan> {
       id,
       rules: [r.rule.id],
       title: r.rule.title,
-      kind: manual ? 'manual' : (d.edits.map((e) => e.kind).join('+') || 'manual'),
+      kind: manual ? 'manual' : d.edits.map((e) => e.kind).join('+') || 'manual',
       edits: d.edits.map((e) => ({ ...e })),
       impact: impactFor(r.rule, d.edits, manual !== null),
       files: manual ? [] : files,
@@ -453,15 +506,24 @@ export async function buildPlan(input: PlanInput): Promise<Plan> {
       // A manual change leaves the overlay as it was.
       for (const [p, s] of before) ov.set(p, s);
     } else if (files.length === 0 && work.commands.length === 0) {
-      change.notes.push('the files already say what the rule asks; nothing to edit (the finding may come from a live-only check or a stale scan)');
+      change.notes.push(
+        'the files already say what the rule asks; nothing to edit (the finding may come from a live-only check or a stale scan)',
+      );
     }
     plan.changes.push(change);
   }
   // Commands run once, after every change that asked for them: one sshd reload after all sshd edits.
-  const sshdChanges = plan.changes.filter((c) => !c.manual && c.files.some((f) => f.path.startsWith('/etc/ssh/')));
+  const sshdChanges = plan.changes.filter(
+    (c) => !c.manual && c.files.some((f) => f.path.startsWith('/etc/ssh/')),
+  );
   if (sshdChanges.length)
     plan.finally.push(
-      { argv: ['sshd', '-t'], why: 'check the new sshd configuration before reloading', when: 'live', after: sshdChanges.map((c) => c.id) },
+      {
+        argv: ['sshd', '-t'],
+        why: 'check the new sshd configuration before reloading',
+        when: 'live',
+        after: sshdChanges.map((c) => c.id),
+      },
       {
         argv: ['systemctl', 'reload', 'sshd.service'],
         why: `reload sshd once after ${sshdChanges.length} sshd_config change(s)`,
@@ -469,7 +531,9 @@ export async function buildPlan(input: PlanInput): Promise<Plan> {
         after: sshdChanges.map((c) => c.id),
       },
     );
-  const sysctlChanges = plan.changes.filter((c) => !c.manual && c.commands.some((x) => x.argv[0] === 'sysctl'));
+  const sysctlChanges = plan.changes.filter(
+    (c) => !c.manual && c.commands.some((x) => x.argv[0] === 'sysctl'),
+  );
   for (const c of sysctlChanges) c.commands = c.commands.filter((x) => x.argv[0] !== 'sysctl');
   if (sysctlChanges.length)
     plan.finally.push({

@@ -119,7 +119,11 @@ export function remediationMigration(backend: 'sqlite' | 'postgres'): Migration 
         .addColumn('message', 'text', (c) => c.notNull())
         .addColumn('evidence', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('remediation_applied_plan').on('remediation_applied').columns(['plan_id', 'change_id']).execute();
+      await db.schema
+        .createIndex('remediation_applied_plan')
+        .on('remediation_applied')
+        .columns(['plan_id', 'change_id'])
+        .execute();
       await db.schema
         .createTable('remediation_backups')
         .addColumn('applied_id', 'text', (c) => c.notNull())
@@ -167,7 +171,8 @@ export function remediationMigration(backend: 'sqlite' | 'postgres'): Migration 
   };
 }
 
-export const rdb = (store: Store): Kysely<RemediationSchema> => store.db as unknown as Kysely<RemediationSchema>;
+export const rdb = (store: Store): Kysely<RemediationSchema> =>
+  store.db as unknown as Kysely<RemediationSchema>;
 
 // ------------------------------------------------------------------ audit log
 
@@ -215,7 +220,12 @@ export interface AuditInput {
 export async function appendAudit(store: Store, input: AuditInput): Promise<AuditTable> {
   const db = rdb(store);
   for (let attempt = 1; ; attempt++) {
-    const last = await db.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    const last = await db
+      .selectFrom('audit_log')
+      .select(['seq', 'hash'])
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     const base = {
       seq: (last?.seq ?? 0) + 1,
       at: new Date().toISOString(),
@@ -236,7 +246,10 @@ export async function appendAudit(store: Store, input: AuditInput): Promise<Audi
   }
 }
 
-export async function listAudit(store: Store, opts: { limit?: number; subject?: string } = {}): Promise<AuditTable[]> {
+export async function listAudit(
+  store: Store,
+  opts: { limit?: number; subject?: string } = {},
+): Promise<AuditTable[]> {
   let q = rdb(store).selectFrom('audit_log').selectAll().orderBy('seq', 'asc');
   if (opts.subject) q = q.where('subject', '=', opts.subject);
   const rows = await q.execute();
@@ -252,12 +265,12 @@ export interface AuditProblem {
 /** Checks the chain: an edited entry, a deleted one (a gap) and a reordered one are each named. Pure. */
 export function verifyChain(rows: readonly AuditTable[]): AuditProblem[] {
   const out: AuditProblem[] = [];
-  const sorted = [...rows].sort((a, b) => Number(a.seq) - Number(b.seq));
-  const seqOfHash = new Map(sorted.map((r) => [r.hash, Number(r.seq)]));
+  const sorted = [...rows].sort((a, b) => a.seq - b.seq);
+  const seqOfHash = new Map(sorted.map((r) => [r.hash, r.seq]));
   let prev: AuditTable | undefined;
   for (const r of sorted) {
-    const seq = Number(r.seq);
-    const expected = prev ? Number(prev.seq) + 1 : 1;
+    const seq = r.seq;
+    const expected = prev ? prev.seq + 1 : 1;
     let reported = false;
     if (seq !== expected) {
       out.push({
@@ -271,8 +284,17 @@ export function verifyChain(rows: readonly AuditTable[]): AuditProblem[] {
       const linkedTo = seqOfHash.get(r.prev_hash);
       const written = r.prev_hash === GENESIS ? 1 : linkedTo !== undefined ? linkedTo + 1 : undefined;
       if (written !== undefined && written !== seq && entryHash({ ...r, seq: written }) === r.hash)
-        out.push({ seq, kind: 'reordered', message: `entry stored as #${seq} was written as #${written} (entries reordered)` });
-      else out.push({ seq, kind: 'edited', message: `entry #${seq} (${r.action} ${r.subject}) does not match its hash: it was edited` });
+        out.push({
+          seq,
+          kind: 'reordered',
+          message: `entry stored as #${seq} was written as #${written} (entries reordered)`,
+        });
+      else
+        out.push({
+          seq,
+          kind: 'edited',
+          message: `entry #${seq} (${r.action} ${r.subject}) does not match its hash: it was edited`,
+        });
       reported = true;
     }
     const wantPrev = prev ? prev.hash : GENESIS;
@@ -280,14 +302,16 @@ export function verifyChain(rows: readonly AuditTable[]): AuditProblem[] {
       out.push({
         seq,
         kind: 'chain_broken',
-        message: `entry #${seq} does not follow #${prev ? Number(prev.seq) : 0} (its previous hash differs): an entry before it was deleted or replaced`,
+        message: `entry #${seq} does not follow #${prev ? prev.seq : 0} (its previous hash differs): an entry before it was deleted or replaced`,
       });
     prev = r;
   }
   return out;
 }
 
-export async function verifyAudit(store: Store): Promise<{ entries: number; problems: AuditProblem[]; head: string | null }> {
+export async function verifyAudit(
+  store: Store,
+): Promise<{ entries: number; problems: AuditProblem[]; head: string | null }> {
   const rows = await listAudit(store);
   return { entries: rows.length, problems: verifyChain(rows), head: rows[rows.length - 1]?.hash ?? null };
 }
@@ -311,7 +335,11 @@ export async function savePlan(store: Store, plan: Plan, by: string): Promise<vo
 }
 
 export async function findPlan(store: Store, id: string): Promise<Plan | undefined> {
-  const row = await rdb(store).selectFrom('remediation_plans').select('plan').where('id', '=', id).executeTakeFirst();
+  const row = await rdb(store)
+    .selectFrom('remediation_plans')
+    .select('plan')
+    .where('id', '=', id)
+    .executeTakeFirst();
   return row ? PlanSchema.parse(JSON.parse(row.plan)) : undefined;
 }
 
@@ -330,21 +358,40 @@ export async function updateApplied(store: Store, id: string, patch: Partial<App
   await rdb(store).updateTable('remediation_applied').set(patch).where('id', '=', id).execute();
 }
 
-export async function findApplied(store: Store, ref: string): Promise<{ row: AppliedTable; backups: BackupTable[] }> {
+export async function findApplied(
+  store: Store,
+  ref: string,
+): Promise<{ row: AppliedTable; backups: BackupTable[] }> {
   const db = rdb(store);
   let row = await db.selectFrom('remediation_applied').selectAll().where('id', '=', ref).executeTakeFirst();
   if (!row) {
-    const rows = await db.selectFrom('remediation_applied').selectAll().where('id', 'like', `${ref}%`).execute();
+    const rows = await db
+      .selectFrom('remediation_applied')
+      .selectAll()
+      .where('id', 'like', `${ref}%`)
+      .execute();
     if (rows.length === 1) row = rows[0];
   }
   if (!row)
-    throw new BulwarkError('BW_CHANGE_NOT_FOUND', `no applied change "${ref}"`, 'see `bulwark fix history` for the ids of applied changes');
-  const backups = await db.selectFrom('remediation_backups').selectAll().where('applied_id', '=', row.id).execute();
+    throw new BulwarkError(
+      'BW_CHANGE_NOT_FOUND',
+      `no applied change "${ref}"`,
+      'see `bulwark fix history` for the ids of applied changes',
+    );
+  const backups = await db
+    .selectFrom('remediation_backups')
+    .selectAll()
+    .where('applied_id', '=', row.id)
+    .execute();
   return { row, backups };
 }
 
 export async function listApplied(store: Store, planId?: string): Promise<AppliedTable[]> {
-  let q = rdb(store).selectFrom('remediation_applied').selectAll().orderBy('applied_at', 'asc').orderBy('id', 'asc');
+  let q = rdb(store)
+    .selectFrom('remediation_applied')
+    .selectAll()
+    .orderBy('applied_at', 'asc')
+    .orderBy('id', 'asc');
   if (planId) q = q.where('plan_id', '=', planId);
   return q.execute();
 }
@@ -364,11 +411,16 @@ export async function findRequest(store: Store, ref: string): Promise<ChangeRequ
     const rows = await db.selectFrom('change_requests').selectAll().where('id', 'like', `${ref}%`).execute();
     if (rows.length === 1) row = rows[0];
   }
-  if (!row) throw new BulwarkError('BW_CHANGE_NOT_FOUND', `no change request "${ref}"`, 'see `bulwark change list`');
+  if (!row)
+    throw new BulwarkError('BW_CHANGE_NOT_FOUND', `no change request "${ref}"`, 'see `bulwark change list`');
   return row;
 }
 
-export async function updateRequest(store: Store, id: string, patch: Partial<ChangeRequestTable>): Promise<ChangeRequestTable> {
+export async function updateRequest(
+  store: Store,
+  id: string,
+  patch: Partial<ChangeRequestTable>,
+): Promise<ChangeRequestTable> {
   await rdb(store)
     .updateTable('change_requests')
     .set({ ...patch, updated_at: new Date().toISOString() })

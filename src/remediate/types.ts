@@ -107,10 +107,7 @@ export const PlanSchema = z
     id: z.string(),
     created_at: z.string(),
     target: z.object({ kind: z.enum(['live', 'root']), root: z.string() }).strict(),
-    asset: z
-      .object({ id: z.string(), name: z.string(), modifiability: z.string() })
-      .strict()
-      .nullable(),
+    asset: z.object({ id: z.string(), name: z.string(), modifiability: z.string() }).strict().nullable(),
     scan_id: z.string().nullable(),
     profile: z.string(),
     changes: z.array(ChangeSchema),
