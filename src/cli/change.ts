@@ -5,7 +5,6 @@
  */
 import type { Command } from 'commander';
 import { BulwarkError } from '../core/errors.js';
-import type { Store } from '../store/db.js';
 import type { ChangeRequestTable } from '../remediate/store.js';
 import type { Plan } from '../remediate/types.js';
 import { loadWithPolicies, table, withStore } from './common.js';
@@ -49,10 +48,7 @@ export function impactAssessment(plan: Plan): Record<string, unknown> {
   };
 }
 
-async function evidence(
-  store: Store,
-  plan: Plan,
-): Promise<{ rule: string; status: string; message: string }[]> {
+async function evidence(plan: Plan): Promise<{ rule: string; status: string; message: string }[]> {
   const { catalogue } = await loadWithPolicies([]);
   const { evaluateRules } = await import('../remediate/apply.js');
   const out: { rule: string; status: string; message: string }[] = [];
