@@ -94,30 +94,61 @@ interface Snapshot {
   path: string;
   host: string;
   existed: boolean;
+  /** A directory (only its mode and owner are changed and restored). */
+  dir: boolean;
   content: Buffer | null;
   mode: number | null;
   uid: number | null;
   gid: number | null;
+  /** Directories that did not exist and that writing the file creates (removed again by a rollback). */
+  created: string[];
 }
 
 async function snapshot(target: FsTarget, p: string): Promise<Snapshot> {
   const host = await target.resolve(p);
+  const created: string[] = [];
+  for (let d = path.dirname(host); !fs.existsSync(d) && d.startsWith(target.root); d = path.dirname(d))
+    created.push(d);
   try {
     const st = fs.lstatSync(host);
+    if (st.isDirectory())
+      return {
+        path: p,
+        host,
+        existed: true,
+        dir: true,
+        content: null,
+        mode: st.mode & 0o7777,
+        uid: st.uid,
+        gid: st.gid,
+        created,
+      };
     if (!st.isFile())
       throw new BulwarkError('BW_PLAN_STALE', `${p} is no longer a regular file`, 'plan again');
     return {
       path: p,
       host,
       existed: true,
+      dir: false,
       content: fs.readFileSync(host),
       mode: st.mode & 0o7777,
       uid: st.uid,
       gid: st.gid,
+      created,
     };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT')
-      return { path: p, host, existed: false, content: null, mode: null, uid: null, gid: null };
+      return {
+        path: p,
+        host,
+        existed: false,
+        dir: false,
+        content: null,
+        mode: null,
+        uid: null,
+        gid: null,
+        created,
+      };
     throw e;
   }
 }
@@ -144,18 +175,29 @@ function atomicWrite(host: string, content: Buffer | string, mode: number, uid: 
   }
 }
 
-/** Puts every snapshot back: content, mode and owner; a file that did not exist is removed. */
+/** Puts every snapshot back: content, mode and owner; a file (and directories) that did not exist are removed. */
 export function restore(snaps: readonly Snapshot[]): void {
-  for (const s of snaps) {
+  for (const s of [...snaps].reverse()) {
     if (!s.existed) fs.rmSync(s.host, { force: true });
-    else atomicWrite(s.host, s.content!, s.mode!, s.uid!, s.gid!);
+    else if (s.dir) {
+      fs.chownSync(s.host, s.uid!, s.gid!);
+      fs.chmodSync(s.host, s.mode!);
+    } else atomicWrite(s.host, s.content!, s.mode!, s.uid!, s.gid!);
+    for (const d of s.created) {
+      try {
+        fs.rmdirSync(d);
+      } catch {
+        // not empty (another file of the change) or already gone
+      }
+    }
   }
 }
 
 function staleReason(f: FileChange, s: Snapshot): string | null {
-  if (f.before === null) return s.existed ? `${f.path} exists now but did not when the plan was made` : null;
+  if (f.before === null && f.mode_before === null)
+    return s.existed ? `${f.path} exists now but did not when the plan was made` : null;
   if (!s.existed) return `${f.path} no longer exists`;
-  if (sha256(s.content!) !== f.before_sha256) return `${f.path} changed since the plan was made`;
+  if (s.content && sha256(s.content) !== f.before_sha256) return `${f.path} changed since the plan was made`;
   const mode = s.mode === null ? null : '0' + s.mode.toString(8).padStart(3, '0');
   if (f.mode_before !== null && mode !== f.mode_before)
     return `${f.path}: mode is ${mode}, the plan expected ${f.mode_before}`;
@@ -434,10 +476,12 @@ export async function rollbackApplied(
       path: b.path,
       host,
       existed: b.existed === 1,
+      dir: b.existed === 1 && b.content === null,
       content: b.content ? Buffer.from(b.content) : null,
       mode: b.mode,
       uid: b.uid,
       gid: b.gid,
+      created: [],
     });
     const f = change?.files.find((x) => x.path === b.path);
     if (!force && f && f.after !== null) {
