@@ -45,7 +45,7 @@ export function toShell(plan: Plan): string {
         let delim = 'BULWARK_EOF';
         while (f.after.split('\n').includes(delim)) delim += '_';
         const body = f.after.endsWith('\n') ? f.after : f.after + '\n';
-        out.push(`mkdir -p -- "$ROOT"${q(f.path.slice(0, f.path.lastIndexOf('/')) || '/')}`);
+        out.push(`(umask 022; mkdir -p -- "$ROOT"${q(f.path.slice(0, f.path.lastIndexOf('/')) || '/')})`);
         out.push(`tmp="$ROOT"${q(f.path)}.bulwark-new`);
         out.push(`cat > "$tmp" <<'${delim}'`, body.replace(/\n$/, ''), delim);
         if (!f.after.endsWith('\n')) out.push(`truncate -s -1 "$tmp"`);
@@ -97,6 +97,15 @@ export function toAnsible(plan: Plan, rules: ReadonlyMap<string, Rule>): string 
         owner: String(f.uid_after ?? 0),
         group: String(f.gid_after ?? 0),
       };
+      if (f.before === null && f.mode_before === null)
+        tasks.push({
+          name: `${name}: directory of ${f.path}`,
+          'ansible.builtin.file': {
+            path: `{{ bulwark_root }}${f.path.slice(0, f.path.lastIndexOf('/')) || '/'}`,
+            state: 'directory',
+          },
+          tags: c.rules,
+        });
       if (f.after !== null)
         tasks.push({
           name: `${name}: ${f.path}`,
