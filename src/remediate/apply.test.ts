@@ -18,7 +18,7 @@ import { runScan } from '../scan/run.js';
 import { applyPlan, rollbackApplied } from './apply.js';
 import { buildPlan, type PlanRule } from './plan.js';
 import { savePlan, verifyAudit } from './store.js';
-import { BASE_ROOT, copyTree, fingerprint, makeRoot, type RootSpec } from './testing.js';
+import { BASE_ROOT, fingerprint, makeRoot, type RootSpec } from './testing.js';
 import type { Plan } from './types.js';
 
 let cat: Catalogue;
