@@ -11,7 +11,7 @@ import { resolveProfile } from '../engine/profile.js';
 import { FsTarget } from '../targets/target.js';
 import { runScan } from '../scan/run.js';
 import { defaultDbPath, isPostgresUrl, redactDbLocation, resolveDbLocation } from '../store/path.js';
-import { CRITICALITY, DEVICE_CLASSES, MODIFIABILITY, type AssetPatch } from '../core/asset.js';
+import { CRITICALITY, DEVICE_CLASSES, MODIFIABILITY } from '../core/asset.js';
 import { buildReport } from '../report/build.js';
 import { renderText } from '../report/text.js';
 import { allCollectors, factSchemas } from '../collect/registry.js';
@@ -166,7 +166,16 @@ async function scanCommand(flags: ScanFlags, profileExplicit: boolean): Promise<
       const { Store } = await import('../store/db.js');
       const store = await Store.open(dbPath);
       try {
-        await store.saveScan(scan, v, flags.assetName ? { assetName: flags.assetName } : {});
+        const assetId = await store.saveScan(scan, v, flags.assetName ? { assetName: flags.assetName } : {});
+        // --- audit log (src/remediate/store.ts): every state-changing command appends one entry.
+        await (
+          await import('../remediate/store.js')
+        ).audit(store, 'scan.save', scan.id, {
+          asset: assetId,
+          profile: scan.profile,
+          target: scan.target.root,
+          score: scan.summary.score,
+        });
         storedIn = store.file;
       } finally {
         await store.close();
@@ -671,7 +680,12 @@ function addAssetCommands(program: Command): void {
             'nothing to set',
             'pass at least one of --name --owner --site --zone --criticality --class --modifiability --vendor-notes --tag --untag',
           );
-        const a = await withStore(o.db, (store) => store.updateAsset(ref, patch as AssetPatch));
+        const a = await withStore(o.db, async (store) => {
+          const updated = await store.updateAsset(ref, patch);
+          // --- audit log
+          await (await import('../remediate/store.js')).audit(store, 'asset.set', updated.id, patch);
+          return updated;
+        });
         process.stdout.write(`updated ${a.id} (${a.name})\n`);
       },
     );

@@ -1,5 +1,4 @@
 /** Where a plan's findings come from: a stored scan, an asset's latest scan, or a fresh scan of the target. */
-import * as os from 'node:os';
 import { BulwarkError } from '../core/errors.js';
 import { canonicalRuleId, resolveProfile, type Catalogue } from '../engine/profile.js';
 import { runScan } from '../scan/run.js';
@@ -8,13 +7,7 @@ import type { Store } from '../store/db.js';
 import { buildPlan, type PlanRule } from './plan.js';
 import type { Plan } from './types.js';
 
-/** Who acts: --by, else $BULWARK_USER, else the operating-system user. */
-export function actorName(by?: string): string {
-  const v = by ?? process.env['BULWARK_USER'] ?? os.userInfo().username;
-  if (!v.trim())
-    throw new BulwarkError('BW_USAGE', 'no identity to record', 'pass --by NAME or set BULWARK_USER');
-  return v.trim();
-}
+export { actorName } from './identity.js';
 
 export interface PrepareOptions {
   store: Store;

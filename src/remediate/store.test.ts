@@ -252,7 +252,7 @@ for (const b of backends) {
         assert.equal((await listRequests(store, 'approved')).length, 1);
         // The tables are in the store's schema (PostgreSQL: the case's own schema).
         const count = await sql<{ n: number }>`select count(*) as n from audit_log`.execute(store.db);
-        assert.equal(Number(count.rows[0]!.n), 0);
+        assert.equal(count.rows[0]!.n, 0);
       } finally {
         await store.close();
       }

@@ -8,6 +8,7 @@ import type { Kysely, Migration } from 'kysely';
 import { BulwarkError } from '../core/errors.js';
 import type { Store } from '../store/db.js';
 import { PlanSchema, type Plan } from './types.js';
+import { actorName } from './identity.js';
 
 export interface PlanTable {
   id: string;
@@ -244,6 +245,17 @@ export async function appendAudit(store: Store, input: AuditInput): Promise<Audi
       await new Promise((r) => setTimeout(r, 10 * attempt));
     }
   }
+}
+
+/** One line for other commands: appends `action` on `subject` by --by / $BULWARK_USER / the OS user. */
+export async function audit(
+  store: Store,
+  action: string,
+  subject: string,
+  details: Record<string, unknown> = {},
+  by?: string,
+): Promise<AuditTable> {
+  return appendAudit(store, { action, actor: actorName(by), subject, details });
 }
 
 export async function listAudit(
