@@ -253,3 +253,33 @@ test('every rule against its own failing fixtures: an automatic fix verifies, or
   console.error(`remediation sweep: ${verified} rules fixed and verified, ${rolledBack} rolled back`);
   assert.ok(verified >= 60, `only ${verified} rules fixed automatically: ${fixed.join(' ')}`);
 });
+
+test('firewall findings are manual, with the management session to keep (offline: sshd Port)', async () => {
+  const dir = root({
+    '/etc/ssh/sshd_config': 'Port 2222\n',
+    '/etc/nftables.conf':
+      'table inet filter {\n  chain input {\n    type filter hook input priority 0; policy accept;\n  }\n}\n',
+  });
+  const plan = await planFor(dir, ['firewall-input-default-deny']);
+  const c = plan.changes[0];
+  assert.ok(c, 'the input chain with policy accept fails the rule');
+  assert.ok(c.manual);
+  assert.ok(
+    c.notes.some((n) => /BW_GUARD_FIREWALL_SESSION: .*accept tcp port 2222/.test(n)),
+    JSON.stringify(c.notes),
+  );
+});
+
+test('management session: SSH_CONNECTION live, sshd ports offline; which accept rules keep it', async () => {
+  const { managementSession, firewallKeepsSession } = await import('./guards.js');
+  const live = managementSession({ SSH_CONNECTION: '10.1.2.3 51000 10.1.2.10 22' }, [2222]);
+  assert.deepEqual(live, { addr: '10.1.2.3', ports: [22] });
+  const off = managementSession({}, [2222]);
+  assert.deepEqual(off, { addr: null, ports: [2222] });
+  assert.deepEqual(managementSession({}, []), { addr: null, ports: [22] });
+  assert.ok(firewallKeepsSession(['tcp dport 22 accept'], live));
+  assert.ok(firewallKeepsSession(['ct state established,related accept'], live));
+  assert.ok(firewallKeepsSession(['-A INPUT -p tcp --dport 2222 -j ACCEPT'], off));
+  assert.ok(!firewallKeepsSession(['tcp dport 80 accept', 'tcp dport 22 drop'], live));
+  assert.ok(!firewallKeepsSession(['tcp dport 22 accept'], off));
+});

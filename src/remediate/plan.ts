@@ -25,7 +25,7 @@ import {
   sysctlDropinSet,
 } from './edits.js';
 import { unifiedDiff } from './diff.js';
-import { checkGuards } from './guards.js';
+import { checkGuards, managementSession } from './guards.js';
 import type {
   Change,
   Compensation,
@@ -502,6 +502,7 @@ export async function buildPlan(input: PlanInput): Promise<Plan> {
       notes: work.notes,
       guards: [],
     };
+    if (manual && r.rule.area === 'firewall') change.notes.push(await sessionNote(ov, target));
     if (manual) {
       // A manual change leaves the overlay as it was.
       for (const [p, s] of before) ov.set(p, s);
@@ -545,6 +546,28 @@ export async function buildPlan(input: PlanInput): Promise<Plan> {
   await checkGuards(plan, ov);
   summarise(plan);
   return plan;
+}
+
+/** What a firewall change must keep open: the management session (live: SSH_CONNECTION; offline: sshd's ports). */
+async function sessionNote(ov: Overlay, target: Target): Promise<string> {
+  const ports: number[] = [];
+  const main = await ov.get(SSHD_CONFIG).catch(() => null);
+  if (main?.text) {
+    const ex = await expandSshdConfig(SSHD_CONFIG, {
+      read: async (p) => {
+        const s = await ov.get(p).catch(() => null);
+        return s?.text != null
+          ? { ok: true, text: s.text }
+          : { ok: false, absent: true, reason: `${p} absent` };
+      },
+      glob: (pattern) => ov.glob(pattern),
+    });
+    for (const d of ex.directives)
+      if (d.key === 'port' && d.match === null && /^\d+$/.test(d.args[0] ?? ''))
+        ports.push(Number(d.args[0]));
+  }
+  const s = managementSession(target.kind === 'live' ? process.env : {}, ports);
+  return `BW_GUARD_FIREWALL_SESSION: before any input policy of drop, accept tcp port ${s.ports.join(', ')}${s.addr ? ` from ${s.addr} (this SSH session)` : ' (sshd, from the management network)'} and established connections, or the change drops the management session`;
 }
 
 export function summarise(plan: Plan): void {
