@@ -283,3 +283,31 @@ test('management session: SSH_CONNECTION live, sshd ports offline; which accept 
   assert.ok(!firewallKeepsSession(['tcp dport 80 accept', 'tcp dport 22 drop'], live));
   assert.ok(!firewallKeepsSession(['tcp dport 22 accept'], off));
 });
+
+test('a failing `sshd -t` after the sshd edits rolls every one of them back, byte-identical', async () => {
+  const dir = root({ '/etc/ssh/sshd_config': { content: SSHD, mode: 0o600 } });
+  const plan = await planFor(dir, ['ssh-x11-forwarding-disabled', 'ssh-max-auth-tries']);
+  const fp = fingerprint(dir);
+  const ran: string[] = [];
+  const report = await applyPlan(plan, {
+    store,
+    catalogue: cat,
+    actor: 'alice',
+    commandsOnRoot: true,
+    runCommand: (c) => {
+      ran.push(c.argv.join(' '));
+      return Promise.resolve(
+        c.argv[0] === 'sshd'
+          ? { ok: false, output: 'line 3: Bad configuration option' }
+          : { ok: true, output: '' },
+      );
+    },
+  });
+  assert.deepEqual(ran, ['sshd -t'], 'no reload after a failed check');
+  assert.deepEqual(
+    report.outcomes.map((o) => o.status),
+    ['failed', 'failed'],
+  );
+  assert.match(report.outcomes[0]!.message, /sshd -t failed after the change .*; rolled back/);
+  assert.deepEqual(fingerprint(dir), fp);
+});

@@ -63,6 +63,8 @@ export interface ApplyOptions {
   /** Commands are run only for the live host; tests can observe them here instead. */
   runCommand?: (c: PlanCommand) => Promise<{ ok: boolean; output: string }>;
   onEvent?: (line: string) => void;
+  /** Tests only: run the commands (through runCommand) for a mounted root too. */
+  commandsOnRoot?: boolean;
 }
 
 async function targetFor(plan: Plan): Promise<FsTarget> {
@@ -436,7 +438,7 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
   const fin: ApplyReport['finally'] = [];
   for (const cmd of plan.finally) {
     if (!cmd.after.some((id) => ok.has(id))) continue;
-    if (plan.target.kind !== 'live') {
+    if (plan.target.kind !== 'live' && !opts.commandsOnRoot) {
       fin.push({
         argv: cmd.argv,
         ok: true,
@@ -447,7 +449,18 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
     }
     const r = await runCommand(cmd);
     fin.push({ argv: cmd.argv, ...r });
-    if (!r.ok) break;
+    if (!r.ok) {
+      // `sshd -t` or a reload failed: the changes it follows are rolled back (newest first), so that a
+      // broken configuration is never left for the next restart to trip over.
+      for (const o of [...outcomes].reverse()) {
+        if (!cmd.after.includes(o.change) || o.status !== 'verified' || !o.applied_id) continue;
+        await rollbackApplied(opts.store, o.applied_id, opts.actor, true);
+        o.status = 'failed';
+        o.message = `${cmd.argv.join(' ')} failed after the change (${r.output}); rolled back`;
+        log(`${o.change} ${o.message}`);
+      }
+      break;
+    }
   }
   return { plan: plan.id, target: plan.target.root, outcomes, finally: fin };
 }
