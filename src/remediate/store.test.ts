@@ -251,8 +251,10 @@ for (const b of backends) {
         assert.equal((await findRequest(store, 'cr-000')).id, 'cr-000001');
         assert.equal((await listRequests(store, 'approved')).length, 1);
         // The tables are in the store's schema (PostgreSQL: the case's own schema).
-        const count = await sql<{ n: number }>`select count(*) as n from audit_log`.execute(store.db);
-        assert.equal(count.rows[0]!.n, 0);
+        const count = await sql<{ n: number | string }>`select count(*) as n from audit_log`.execute(
+          store.db,
+        );
+        assert.equal(Number(count.rows[0]!.n), 0, 'PostgreSQL counts are bigint text');
       } finally {
         await store.close();
       }
