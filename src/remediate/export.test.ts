@@ -143,3 +143,51 @@ test('sh and Ansible exports produce the same tree as bulwark fix apply', async 
   assert.match(run.stdout, /failed=0/);
   assert.deepEqual(withoutBackups(fingerprint(viaAnsible)), expected);
 });
+
+test('live-host plan: package and service changes use the rules’ own Ansible tasks; the playbook passes --syntax-check', async (t) => {
+  const cat = loadCatalogue();
+  const dir = makeRoot({
+    ...BASE_ROOT,
+    '/var/lib/dpkg/status':
+      'Package: telnet\nStatus: install ok installed\nVersion: 0.17-44\nArchitecture: amd64\n\n',
+    '/etc/systemd/system/multi-user.target.wants/avahi-daemon.service': '',
+    '/usr/lib/systemd/system/avahi-daemon.service':
+      '[Unit]\nDescription=Avahi\n[Install]\nWantedBy=multi-user.target\n',
+  });
+  cleanup.push(dir);
+  const mounted = await FsTarget.mounted(dir);
+  // The live host seen through a fixture root: the planner only reads, and nothing is applied here.
+  const asLive = Object.assign(Object.create(mounted) as FsTarget, {
+    kind: 'live' as const,
+    mode: 'live' as const,
+  });
+  const rules = ['package-telnet-client-absent', 'service-avahi-disabled'].map((id) => {
+    const s = selectionFor(cat.rules.get(id)!, {});
+    return { rule: s.rule, params: s.params, status: 'fail', severity: s.severity };
+  });
+  const plan = await buildPlan({ target: asLive, rules, asset: null, scanId: null, profile: 'default' });
+  assert.deepEqual(
+    plan.changes.map((c) => [c.manual, c.commands.map((x) => x.argv.join(' '))]),
+    [
+      [null, ['systemctl disable --now avahi-daemon.service avahi-daemon.socket']],
+      [null, ['apt-get purge -y telnet inetutils-telnet']],
+    ],
+  );
+  const sh = toShell(plan);
+  assert.match(sh, /if bw_live; then 'apt-get' 'purge' '-y' 'telnet' 'inetutils-telnet'; fi/);
+  const yml = toAnsible(plan, cat.rules);
+  assert.match(yml, /ansible\.builtin\.package:/);
+  assert.match(yml, /when: bulwark_root == ''/);
+  if (!hasAnsible) {
+    t.skip('SKIPPED: ansible-playbook not installed (Debian package ansible)');
+    return;
+  }
+  const pb = path.join(dir, '..', `${path.basename(dir)}-live.yml`);
+  cleanup.push(pb);
+  fs.writeFileSync(pb, yml);
+  const syntax = spawnSync('ansible-playbook', ['--syntax-check', '-i', 'localhost,', pb], {
+    encoding: 'utf8',
+    env: { ...process.env, ANSIBLE_NOCOLOR: '1' },
+  });
+  assert.equal(syntax.status, 0, syntax.stdout + syntax.stderr);
+});
