@@ -52,6 +52,10 @@ async function importCommand(
         'name the asset it belongs to with --asset-name <name>',
       );
     const assetId = await store.saveScan(outcome, version, name ? { assetName: name } : {});
+    // --- audit log (src/remediate/store.ts)
+    await (
+      await import('../remediate/store.js')
+    ).audit(store, 'scan.import', outcome.id, { asset: assetId, tool: imp.tool, file });
     return { asset: await store.findAsset(assetId), assetId, outcome, attached: found !== undefined };
   });
   const c = outcome.summary.counts;

@@ -11,7 +11,7 @@ import { resolveProfile } from '../engine/profile.js';
 import { FsTarget } from '../targets/target.js';
 import { runScan } from '../scan/run.js';
 import { defaultDbPath, isPostgresUrl, redactDbLocation, resolveDbLocation } from '../store/path.js';
-import { CRITICALITY, DEVICE_CLASSES, MODIFIABILITY, type AssetPatch } from '../core/asset.js';
+import { CRITICALITY, DEVICE_CLASSES, MODIFIABILITY } from '../core/asset.js';
 import { buildReport } from '../report/build.js';
 import { renderText } from '../report/text.js';
 import { allCollectors, factSchemas } from '../collect/registry.js';
@@ -20,6 +20,9 @@ import { register as registerCapture } from './capture.js';
 import { register as registerContinuity } from './continuity.js';
 import { register as registerImport } from './import.js';
 import { register as registerSustain } from './sustain.js';
+import { register as registerFix } from './fix.js';
+import { register as registerChange } from './change.js';
+import { register as registerAudit } from './audit.js';
 
 /** Exit codes: 0 ok, 1 findings at/above --fail-on, 2 bad usage or input, 3 database problem, 4 internal error. */
 export const EXIT = { ok: 0, findings: 1, usage: 2, db: 3, internal: 4 } as const;
@@ -164,7 +167,16 @@ async function scanCommand(flags: ScanFlags, profileExplicit: boolean): Promise<
       const { Store } = await import('../store/db.js');
       const store = await Store.open(dbPath);
       try {
-        await store.saveScan(scan, v, flags.assetName ? { assetName: flags.assetName } : {});
+        const assetId = await store.saveScan(scan, v, flags.assetName ? { assetName: flags.assetName } : {});
+        // --- audit log (src/remediate/store.ts): every state-changing command appends one entry.
+        await (
+          await import('../remediate/store.js')
+        ).audit(store, 'scan.save', scan.id, {
+          asset: assetId,
+          profile: scan.profile,
+          target: scan.target.root,
+          score: scan.summary.score,
+        });
         storedIn = store.file;
       } finally {
         await store.close();
@@ -508,6 +520,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerImport(program, setExit);
   registerSustain(program, setExit);
   registerCapture(program, setExit);
+  registerFix(program, setExit);
+  registerChange(program, setExit);
+  registerAudit(program, setExit);
   return program;
 }
 
@@ -667,7 +682,12 @@ function addAssetCommands(program: Command): void {
             'nothing to set',
             'pass at least one of --name --owner --site --zone --criticality --class --modifiability --vendor-notes --tag --untag',
           );
-        const a = await withStore(o.db, (store) => store.updateAsset(ref, patch as AssetPatch));
+        const a = await withStore(o.db, async (store) => {
+          const updated = await store.updateAsset(ref, patch);
+          // --- audit log
+          await (await import('../remediate/store.js')).audit(store, 'asset.set', updated.id, patch);
+          return updated;
+        });
         process.stdout.write(`updated ${a.id} (${a.name})\n`);
       },
     );

@@ -53,7 +53,7 @@ async function addWaiver(o: AddFlags): Promise<Waiver> {
     );
   return withStore(o.db, async (store) => {
     const value = scope.kind === 'asset' ? (await store.findAsset(scope.value!)).id : scope.value;
-    return store.addWaiver({
+    const added = await store.addWaiver({
       rule_id: rule,
       scope_kind: scope.kind,
       scope_value: value,
@@ -63,6 +63,17 @@ async function addWaiver(o: AddFlags): Promise<Waiver> {
       expires: o.expires,
       approver: o.approver,
     });
+    // --- audit log (src/remediate/store.ts)
+    await (
+      await import('../remediate/store.js')
+    ).audit(
+      store,
+      'waiver.add',
+      added.id,
+      { rule, scope: o.scope, expires: o.expires, approver: o.approver },
+      o.owner,
+    );
+    return added;
   });
 }
 
@@ -332,7 +343,14 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .requiredOption('--by <name>', 'who revokes it')
     .option('--db <path|url>', DB_HELP)
     .action(async (id: string, o: { by: string; db?: string }) => {
-      const w = await withStore(o.db, (s) => s.revokeWaiver(id, o.by));
+      const w = await withStore(o.db, async (s) => {
+        const revoked = await s.revokeWaiver(id, o.by);
+        // --- audit log
+        await (
+          await import('../remediate/store.js')
+        ).audit(s, 'waiver.revoke', revoked.id, { rule: revoked.rule_id }, o.by);
+        return revoked;
+      });
       process.stdout.write(`revoked ${w.id} (${w.rule_id} on ${formatScope(w)})\n`);
       setExit(0);
     });
@@ -358,7 +376,14 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--note <text>', 'why, or what it records')
     .option('--db <path|url>', DB_HELP)
     .action(async (scanId: string, o: { by: string; note?: string; db?: string }) => {
-      const b = await withStore(o.db, (s) => s.approveBaseline(scanId, o.by, o.note));
+      const b = await withStore(o.db, async (s) => {
+        const approved = await s.approveBaseline(scanId, o.by, o.note);
+        // --- audit log
+        await (
+          await import('../remediate/store.js')
+        ).audit(s, 'baseline.approve', approved.id, { asset: approved.asset_id, scan: scanId }, o.by);
+        return approved;
+      });
       process.stdout.write(
         `baseline of ${b.scan.asset_name} (${b.asset_id}): scan ${b.scan_id} of ${b.scan.started_at}, approved by ${b.approved_by}\n`,
       );

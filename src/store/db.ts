@@ -36,6 +36,7 @@ import {
 } from '../core/waiver.js';
 import type { ScanOutcome } from '../scan/run.js';
 import { isPostgresUrl, redactDbLocation, scrubPassword } from './path.js';
+import { remediationMigration } from '../remediate/store.js';
 
 export type Backend = 'sqlite' | 'postgres';
 
@@ -393,6 +394,8 @@ function migrationsFor(backend: Backend): Record<string, Migration> {
           .execute();
       },
     },
+    // Remediation: plans, applied changes and backups, change requests, audit log (src/remediate/store.ts).
+    '0007_remediation': remediationMigration(backend),
   };
 }
 
