@@ -299,7 +299,8 @@ export function checkZones(input: CheckInput): CheckOutcome {
     if (!s.zone || !d.zone || s.zone === d.zone) continue;
     const sc = zoneChain(r, s.zone);
     const dc = zoneChain(r, d.zone);
-    if (sc.includes(d.zone) && dc.includes(s.zone)) continue;
+    // A subzone and its enclosing zone: nesting, not a boundary the model governs with a conduit.
+    if (sc.includes(d.zone) || dc.includes(s.zone)) continue;
     const port = f.transport === 'tcp' || f.transport === 'udp' ? `${f.transport}/${f.dstPort}` : f.transport;
     const x = conduitBetween(model, r, s.zone, d.zone);
     if (!x) {
@@ -573,33 +574,31 @@ export function checkZones(input: CheckInput): CheckOutcome {
       if (s && d) addEdge(g, s.key, d.key);
     }
     const byKey = new Map(r.entities.map((e) => [e.key, e]));
+    const isPlc = (k: string) => (byKey.get(k)?.role === 'plc-rtu' ? 1 : 0);
     const plcs = r.entities.filter((e) => e.observed && e.role === 'plc-rtu').map((e) => e.key);
-    for (const ap of articulationPoints(g)) {
+    for (const ap of articulationPoints(g, { weigh: isPlc })) {
       const e = byKey.get(ap.node);
-      const cut = ap.separated.slice(1).flat();
-      const cutPlcs = cut.filter((k) => byKey.get(k)?.role === 'plc-rtu');
-      const reachesAllPlcs = plcs.length >= 2 && plcs.every((p) => g.get(ap.node)?.has(p));
+      const cutGroups = ap.separated.slice(1);
+      const cut = cutGroups.reduce((n, x) => n + x.size, 0);
+      const cutPlcs = cutGroups.reduce((n, x) => n + x.weight, 0);
+      const reachesAllPlcs = plcs.length >= 2 && plcs.every((p) => p === ap.node || g.get(ap.node)?.has(p));
       // A leaf hanging off its only peer makes that peer a cut vertex; report a dependency only when it
       // cuts off a controller or more than one asset.
-      if (cut.length < 2 && cutPlcs.length === 0) continue;
+      if (cut < 2 && cutPlcs === 0) continue;
       const label = e?.label ?? ap.node;
+      const name = (k: string) => byKey.get(k)?.label ?? k;
       findings.push({
         id: 'single-point-of-failure',
         severity:
-          cutPlcs.length >= 2 || (reachesAllPlcs && e?.role === 'engineering-workstation')
-            ? 'high'
-            : 'medium',
-        title: `${label} is the only link to ${cut.length} asset(s)`,
-        message: `In the communication graph seen on the wire, removing ${label} (${e?.role ?? 'unknown'}) cuts ${cut.length} asset(s)${cutPlcs.length ? `, ${cutPlcs.length} of them PLC/RTUs,` : ''} off from the rest${reachesAllPlcs ? `; it talks to every one of the ${plcs.length} PLC/RTUs seen` : ''}: if it fails the process loses its only path to them, and if it is compromised they are too.`,
-        fix: `Provide a second, independent path or host for the function ${label} carries (redundant HMI/engineering station, historian replica), harden and monitor it as a critical asset, and make sure it is not the only way to operate the separated assets.`,
+          cutPlcs >= 2 || (reachesAllPlcs && e?.role === 'engineering-workstation') ? 'high' : 'medium',
+        title: `${label} is the only link to ${cut} asset(s)`,
+        message: `In the communication graph seen on the wire, removing ${label} (${e?.role ?? 'unknown'}) cuts ${cut} asset(s)${cutPlcs ? `, ${cutPlcs} of them PLC/RTUs,` : ''} off from the rest${reachesAllPlcs ? `; it talks to every one of the ${plcs.length} PLC/RTUs seen` : ''}: if it fails, they lose their only path to the rest of the plant, and if it is compromised, so are they.`,
+        fix: `Provide a second, independent path or host for the function ${label} carries (redundant HMI or engineering station, historian replica), harden and monitor it as a critical asset, and make sure it is not the only way to operate the separated assets.`,
         zones: e?.zone ? [e.zone] : [],
-        assets: [ap.node, ...cut.slice(0, 49)],
+        assets: [ap.node, ...cutGroups.flatMap((x) => x.members).slice(0, 49)],
         evidence: ap.separated.map((grp, i) => ({
           kind: 'asset' as const,
-          text: `${i === 0 ? 'largest remaining group' : 'cut off'}: ${grp
-            .slice(0, 20)
-            .map((k) => byKey.get(k)?.label ?? k)
-            .join(', ')}${grp.length > 20 ? ` … (${grp.length})` : ''}`,
+          text: `${i === 0 ? 'largest remaining group' : 'cut off'} (${grp.size}): ${grp.members.map(name).join(', ')}${grp.size > grp.members.length ? ', …' : ''}`,
         })),
       });
     }

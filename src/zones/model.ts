@@ -38,13 +38,16 @@ export function isCidr(s: string): boolean {
 const SlLevel = z.number().int().min(0, 'security levels are 0–4').max(4, 'security levels are 0–4');
 
 /** A way to pick assets: exactly one of ip, cidr, mac, name (model asset, or inventory name/hostname), tag. */
-export const SelectorSchema = z.union([
-  z.object({ ip: Ip }).strict(),
-  z.object({ cidr: Cidr }).strict(),
-  z.object({ mac: Mac }).strict(),
-  z.object({ name: z.string().min(1) }).strict(),
-  z.object({ tag: z.string().min(1) }).strict(),
-]);
+export const SelectorSchema = z.union(
+  [
+    z.object({ ip: Ip }).strict(),
+    z.object({ cidr: Cidr }).strict(),
+    z.object({ mac: Mac }).strict(),
+    z.object({ name: z.string().min(1) }).strict(),
+    z.object({ tag: z.string().min(1) }).strict(),
+  ],
+  { error: 'a selector is exactly one of ip, cidr, mac, name or tag, e.g. "- cidr: 10.0.1.0/24"' },
+);
 export type Selector = z.infer<typeof SelectorSchema>;
 
 const Permissions = z

@@ -155,7 +155,7 @@ export async function renderZonesSvg(model: ZoneModel, outcome: CheckOutcome): P
         ? `SL-T ${typeof z.sl_t === 'number' ? z.sl_t : Object.values(z.sl_t).join('/')}${z.safety !== 'none' ? ` · ${z.safety}` : ''} · ${z.owner}`
         : 'assets no zone selects';
       out.push(
-        `<g class="zone" data-zone="${escapeXml(z?.id ?? '')}"><rect x="${x}" y="${y}" width="${w}" height="${h}" rx="8" fill="${fill}" stroke="${z ? '#495057' : '#c92a2a'}" stroke-dasharray="${z ? '' : '6 4'}"/>` +
+        `<g class="${z ? 'zone' : 'unzoned'}"${z ? ` data-zone="${escapeXml(z.id)}"` : ''}><rect x="${x}" y="${y}" width="${w}" height="${h}" rx="8" fill="${fill}" stroke="${z ? '#495057' : '#c92a2a'}" stroke-dasharray="${z ? '' : '6 4'}"/>` +
           `<text x="${x + 10}" y="${y + 18}" font-weight="bold">${escapeXml(title)}</text><text x="${x + 10}" y="${y + 34}" font-size="10" fill="#495057">${escapeXml(sub)}</text></g>`,
       );
     } else if (n.id.startsWith('asset:')) {
