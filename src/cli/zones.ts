@@ -134,9 +134,7 @@ function merge(all: CaptureSummary[]): CaptureSummary {
   };
 }
 
-async function storedEvidence(
-  db: string | undefined,
-): Promise<{
+async function storedEvidence(db: string | undefined): Promise<{
   inventory: InventoryAsset[];
   results: Map<string, HostResult[]>;
   ruleRefs: Map<string, string[]>;
