@@ -9,7 +9,7 @@ import { Store } from '../store/db.js';
 import { fixtureScan } from '../store/testing.js';
 import { summarise } from '../engine/score.js';
 import { parseXml } from '../scap/xml.js';
-import { examplePlantCapture, flow, op, summary } from '../zones/testing.js';
+import { examplePlantCapture, examplePlantPcap, flow, op, summary } from '../zones/testing.js';
 import type { ZonesReport } from '../zones/report.js';
 import { runBulwark, show, type Run } from './testing.js';
 
@@ -114,6 +114,29 @@ test('check: the example plant with its capture scenario → findings (exit 1), 
   assert.equal(r.code, 0, show(r));
   assert.match(r.stdout, /no findings/);
   assert.match(r.stdout, /note: no capture given/);
+});
+
+test('check: a real pcap goes through capture ingest; a JSON summary and the pcap of one scenario agree', async () => {
+  const pcap = path.join(tmp, 'plant.pcap');
+  fs.writeFileSync(pcap, examplePlantPcap());
+  const r = await bulwark('zones', 'check', '--model', EXAMPLE, '--capture', pcap, '--format', 'json');
+  assert.equal(r.code, 1, show(r));
+  const fromPcap = JSON.parse(r.stdout) as ZonesReport;
+  const cap = writeJson('same.json', examplePlantCapture());
+  const fromJson = JSON.parse((await bulwark('zones', 'check', '--model', EXAMPLE, '--capture', cap, '--format', 'json')).stdout) as ZonesReport;
+  const key = (rep: ZonesReport) => [...new Set(rep.findings.filter((f) => f.id !== 'single-point-of-failure').map((f) => `${f.id} ${f.title}`))].sort();
+  assert.deepEqual(key(fromPcap), key(fromJson));
+  // A damaged capture: processed up to the damage with a warning, never a crash.
+  const cut = path.join(tmp, 'cut.pcap');
+  const whole = examplePlantPcap();
+  fs.writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2) + 7));
+  const d = await bulwark('zones', 'check', '--model', EXAMPLE, '--capture', cut);
+  assert.equal(d.code, 1, show(d));
+  assert.match(d.stderr, /bulwark: warning /);
+  const notPcap = path.join(tmp, 'notes.txt');
+  fs.writeFileSync(notPcap, 'hello, this is not a capture\n');
+  const n = await bulwark('zones', 'check', '--model', EXAMPLE, '--capture', notPcap);
+  assert.equal(n.code, 2, show(n));
 });
 
 test('check: clean traffic exits 0; a finding below --fail-on exits 0; bad capture input exits 2', async () => {

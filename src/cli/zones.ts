@@ -80,12 +80,20 @@ async function loadCaptures(files: string[]): Promise<CaptureSummary | undefined
     else raw.push(f);
   }
   if (raw.length) {
-    // src/capture is built on another branch; until it lands the module is resolved at run time.
-    const spec = '../capture/index.js';
-    const { importCaptures } = (await import(spec)) as {
-      importCaptures: (paths: string[], opts: object) => Promise<CaptureSummary>;
-    };
-    json.push(await importCaptures(raw, {}));
+    const { importCaptures } = await import('../capture/index.js');
+    const summary = await importCaptures(raw, {});
+    // A file that is no capture at all would make every asset "not seen": refuse it rather than judge.
+    const read = new Set(summary.files.map((f) => f.path));
+    const unread = raw.filter((f) => !read.has(f));
+    if (unread.length) {
+      const why = summary.warnings.filter((w) => unread.includes(w.file)).map((w) => w.message);
+      throw new BulwarkError(
+        'BW_IMPORT_INVALID',
+        `${unread.join(', ')}: not a capture Bulwark can read${why.length ? ` (${why.join('; ')})` : ''}`,
+        'give pcap or pcapng files (the format is told by the magic bytes, not the extension), or capture summaries as JSON',
+      );
+    }
+    json.push(summary);
   }
   return merge(json);
 }

@@ -1,7 +1,8 @@
 /**
- * For tests: CaptureSummary builders, and the example plant's capture scenario (content/zones/example-plant.yaml)
- * as data — the same traffic test/fixtures/zones writes as a pcap once src/capture can read one.
+ * For tests: CaptureSummary builders, and the example plant's capture scenario (content/zones/example-plant.yaml),
+ * both as data (examplePlantCapture) and as real packets (examplePlantPcap, written with src/capture's writer).
  */
+import { cotpCr, modbus, pcapFile, s7Job, tlsHello, Trace, type Host } from '../capture/testing.js';
 import type {
   CaptureSummary,
   Flow,
@@ -169,4 +170,56 @@ export function examplePlantCapture(): CaptureSummary {
     [P.sis]: 'plc-rtu',
     [P.stranger]: 'unknown',
   });
+}
+
+const host = (ip: string, n: number): Host => ({
+  ip,
+  mac: `02:00:00:00:00:${n.toString(16).padStart(2, '0')}`,
+});
+
+/** The example plant's traffic as Ethernet frames: the same flows and operations as examplePlantCapture(). */
+export function examplePlantPcap(): Buffer {
+  const P = EXAMPLE_PLANT;
+  const H = Object.fromEntries(Object.entries(P).map(([k, ip], i) => [k, host(ip, i + 1)])) as Record<
+    keyof typeof P,
+    Host
+  >;
+  const t = new Trace();
+  let port = 40000;
+  const modbusTalk = (c: Host, s: Host, fc: number) =>
+    t
+      .tcp(c, s, port++, 502)
+      .handshake()
+      .request(modbus(fc, Buffer.from([0, 1, 0, 1])), modbus(fc, Buffer.from([0, 1, 0, 1])))
+      .close();
+  const s7Talk = (c: Host, s: Host, fn: number) =>
+    t.tcp(c, s, port++, 102).handshake().request(cotpCr(), cotpCr()).request(s7Job(fn)).close();
+  // allowed (cleartext ICS across ops → control / sis)
+  modbusTalk(H.hmi, H.plc1, 3);
+  modbusTalk(H.hmi, H.plc1, 16); // write, permitted
+  modbusTalk(H.hmi, H.plc2, 3);
+  s7Talk(H.ews, H.plc1, 0x1b); // download, permitted
+  s7Talk(H.ews, H.plc2, 0x04); // read
+  s7Talk(H.ews, H.sis, 0x04);
+  s7Talk(H.historian, H.plc2, 0x29); // PLC stop by the historian: not permitted
+  // enterprise → DMZ over TLS 1.2 (allowed)
+  t.tcp(H.laptop, H.jump, port++, 443)
+    .handshake()
+    .request(tlsHello(false, 0x0303), tlsHello(true, 0x0303))
+    .close();
+  // historian replication through the diode: UDP one way
+  for (let i = 0; i < 3; i++) t.udp(H.historian, H.dmzHistorian, 41000, 5000, Buffer.from('replica'));
+  // violations
+  modbusTalk(H.laptop, H.plc1, 6); // no conduit enterprise → control, and a write
+  t.tcp(H.laptop, H.jump, port++, 23)
+    .handshake()
+    .request(Buffer.from([0xff, 0xfd, 0x18]), Buffer.from([0xff, 0xfb, 0x01]))
+    .close(); // telnet
+  t.tcp(H.dmzHistorian, H.historian, port++, 1433).handshake().request(Buffer.from('select 1')).close(); // back through the diode
+  t.tcp(H.ews, H.internet, port++, 443)
+    .handshake()
+    .request(tlsHello(false, 0x0303), tlsHello(true, 0x0303))
+    .close(); // outside
+  modbusTalk(H.stranger, H.plc2, 3); // unknown asset
+  return pcapFile(t.packets);
 }
