@@ -14,7 +14,7 @@ import {
   type Selector,
   type ZoneModel,
 } from './model.js';
-import { inAny, isGroupAddress, isIp, isMac, normMac } from './net.js';
+import { Addresses, isGroupAddress, isIp, isMac, normMac } from './net.js';
 import {
   resolve,
   selectorMatches,
@@ -254,11 +254,13 @@ function allowedBy(x: Crossing, f: Flow): Allow[] {
   );
 }
 
-const isHostEndpoint = (ep: string): boolean => (isIp(ep) || isMac(ep)) && !isGroupAddress(ep);
-
 export function checkZones(input: CheckInput): CheckOutcome {
   const { model, capture } = input;
-  const r = resolve(model, capture, input.inventory ?? []);
+  const addr = new Addresses();
+  const r = resolve(model, capture, input.inventory ?? [], addr);
+  const isHostEndpoint = (ep: string): boolean =>
+    (isMac(ep) || addr.num(ep) !== undefined) && !addr.isGroup(ep);
+  const inAny = (ip: string, cidrs: readonly string[]) => addr.inAny(ip, cidrs);
   const findings: ZoneFinding[] = [];
   const notes: string[] = [];
   const internal = model.plant.internal ?? DEFAULT_INTERNAL;

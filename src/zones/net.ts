@@ -59,4 +59,43 @@ export function inAny(ip: string, cidrs: readonly string[]): boolean {
   return cidrs.some((c) => ipInCidr(ip, c));
 }
 
+/**
+ * The same tests with every address and range converted once: a capture repeats the same few thousand
+ * addresses over hundreds of thousands of flows. One instance per evaluation (the caches die with it).
+ */
+export class Addresses {
+  private readonly nums = new Map<string, bigint | undefined>();
+  private readonly ranges = new Map<string, [bigint, bigint] | undefined>();
+  private readonly groups = new Map<string, boolean>();
+
+  num(ip: string): bigint | undefined {
+    if (this.nums.has(ip)) return this.nums.get(ip);
+    const n = ipToBigInt(ip);
+    this.nums.set(ip, n);
+    return n;
+  }
+  range(cidr: string): [bigint, bigint] | undefined {
+    if (this.ranges.has(cidr)) return this.ranges.get(cidr);
+    const r = cidrRange(cidr);
+    this.ranges.set(cidr, r);
+    return r;
+  }
+  inCidr(ip: string, cidr: string): boolean {
+    const n = this.num(ip);
+    const r = this.range(cidr);
+    return n !== undefined && r !== undefined && n >= r[0] && n <= r[1];
+  }
+  inAny(ip: string, cidrs: readonly string[]): boolean {
+    return cidrs.some((c) => this.inCidr(ip, c));
+  }
+  isGroup(ep: string): boolean {
+    let g = this.groups.get(ep);
+    if (g === undefined) {
+      g = isGroupAddress(ep);
+      this.groups.set(ep, g);
+    }
+    return g;
+  }
+}
+
 export { ipInCidr };

@@ -4,7 +4,7 @@
  */
 import type { CaptureSummary, ObservedAsset, RoleGuess } from '../capture/types.js';
 import type { ModelAsset, Selector, Zone, ZoneModel } from './model.js';
-import { ipInCidr, isMac, normMac, prefixBits } from './net.js';
+import { Addresses, isMac, normMac, prefixBits } from './net.js';
 
 /** An asset from the store (src/store AssetTable), with its latest results when the SL gap needs them. */
 export interface InventoryAsset {
@@ -51,6 +51,7 @@ export function resolve(
   model: ZoneModel,
   capture?: CaptureSummary,
   inventory: readonly InventoryAsset[] = [],
+  addr: Addresses = new Addresses(),
 ): Resolution {
   const entities: Entity[] = [];
   const byIp = new Map<string, Entity>();
@@ -168,7 +169,7 @@ export function resolve(
     }
     ancestors.set(z.id, chain);
   }
-  for (const e of entities) placeInZone(e, model, ancestors);
+  for (const e of entities) placeInZone(e, model, ancestors, addr);
   return { entities, byEndpoint, zones, ancestors };
 }
 
@@ -190,7 +191,11 @@ function syntheticAsset(key: string, first: number, last: number): ObservedAsset
 }
 
 /** How specifically a selector matches the entity (higher wins), or undefined when it does not. */
-function matchScore(sel: Selector, e: Entity): { score: number; by: string } | undefined {
+function matchScore(
+  sel: Selector,
+  e: Entity,
+  addr: Addresses = new Addresses(),
+): { score: number; by: string } | undefined {
   if ('ip' in sel) return e.ips.includes(sel.ip) ? { score: 300, by: `ip ${sel.ip}` } : undefined;
   if ('mac' in sel)
     return e.macs.includes(normMac(sel.mac)) ? { score: 300, by: `mac ${sel.mac}` } : undefined;
@@ -199,7 +204,7 @@ function matchScore(sel: Selector, e: Entity): { score: number; by: string } | u
       ? { score: 300, by: `name ${sel.name}` }
       : undefined;
   if ('cidr' in sel)
-    return e.ips.some((ip) => ipInCidr(ip, sel.cidr))
+    return e.ips.some((ip) => addr.inCidr(ip, sel.cidr))
       ? { score: 100 + prefixBits(sel.cidr), by: `cidr ${sel.cidr}` }
       : undefined;
   return e.tags.includes(sel.tag) ? { score: 50, by: `tag ${sel.tag}` } : undefined;
@@ -219,12 +224,12 @@ export function selectorText(sel: Selector): string {
   return `${k} ${v}`;
 }
 
-function placeInZone(e: Entity, model: ZoneModel, ancestors: Map<string, string[]>): void {
+function placeInZone(e: Entity, model: ZoneModel, ancestors: Map<string, string[]>, addr: Addresses): void {
   const cands: { zone: string; score: number; by: string }[] = [];
   for (const z of model.zones) {
     let best: { score: number; by: string } | undefined;
     for (const sel of z.members) {
-      const m = matchScore(sel, e);
+      const m = matchScore(sel, e, addr);
       if (m && (!best || m.score > best.score)) best = m;
       if (m && selectsIndividually(sel)) e.known = true;
     }

@@ -91,6 +91,14 @@ const UNAUTHENTICATED_ICS = new Set([
 export function slGaps(input: SlInput): ZoneGap[] {
   const { model, checks } = input;
   const r = checks.resolution;
+  // Findings by the zones they concern, once (a large capture has thousands).
+  const byZone = new Map<string, ZoneFinding[]>();
+  for (const f of checks.findings)
+    for (const z of new Set(f.zones)) {
+      const list = byZone.get(z) ?? [];
+      list.push(f);
+      byZone.set(z, list);
+    }
   return model.zones.map((zone) => {
     const members = r.entities.filter((e) => e.zone === zone.id);
     const tallies = new Map<string, Tally>();
@@ -138,7 +146,7 @@ export function slGaps(input: SlInput): ZoneGap[] {
         }
       }
     }
-    networkEvidence(zone, model, input, t);
+    networkEvidence(zone, model, input, byZone.get(zone.id) ?? [], t);
     for (const [k, v] of Object.entries(zone.attested ?? {})) {
       const id = canonicalSr(k);
       if (id) t(id).for.push(`attested in the model: ${v}`);
@@ -196,10 +204,15 @@ function frGap(fr: FR, target: number, tallies: Map<string, Tally>): FrGap {
 }
 
 /** Evidence from the model's conduits and the zone checks' findings. */
-function networkEvidence(zone: Zone, model: ZoneModel, input: SlInput, t: (id: string) => Tally): void {
+function networkEvidence(
+  zone: Zone,
+  model: ZoneModel,
+  input: SlInput,
+  zoneFindings: ZoneFinding[],
+  t: (id: string) => Tally,
+): void {
   const { checks, captured } = input;
-  const touching = (f: ZoneFinding) => f.zones.includes(zone.id);
-  const of = (id: ZoneFinding['id']) => checks.findings.filter((f) => f.id === id && touching(f));
+  const of = (id: ZoneFinding['id']) => zoneFindings.filter((f) => f.id === id);
   const say = (f: ZoneFinding) => `finding ${f.id}: ${f.title}`;
   const conduits = model.conduits.filter((c) => c.between.includes(zone.id));
 
