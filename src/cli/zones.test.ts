@@ -123,8 +123,15 @@ test('check: a real pcap goes through capture ingest; a JSON summary and the pca
   assert.equal(r.code, 1, show(r));
   const fromPcap = JSON.parse(r.stdout) as ZonesReport;
   const cap = writeJson('same.json', examplePlantCapture());
-  const fromJson = JSON.parse((await bulwark('zones', 'check', '--model', EXAMPLE, '--capture', cap, '--format', 'json')).stdout) as ZonesReport;
-  const key = (rep: ZonesReport) => [...new Set(rep.findings.filter((f) => f.id !== 'single-point-of-failure').map((f) => `${f.id} ${f.title}`))].sort();
+  const fromJson = JSON.parse(
+    (await bulwark('zones', 'check', '--model', EXAMPLE, '--capture', cap, '--format', 'json')).stdout,
+  ) as ZonesReport;
+  const key = (rep: ZonesReport) =>
+    [
+      ...new Set(
+        rep.findings.filter((f) => f.id !== 'single-point-of-failure').map((f) => `${f.id} ${f.title}`),
+      ),
+    ].sort();
   assert.deepEqual(key(fromPcap), key(fromJson));
   // A damaged capture: processed up to the damage with a warning, never a crash.
   const cut = path.join(tmp, 'cut.pcap');
