@@ -208,6 +208,35 @@ describe('capture analysis', () => {
     );
   });
 
+  it('raw IP under every link type number that carries it (101, 12, 14, 228 IPv4-only), and ICMP flows', async () => {
+    const base = await analyse(plantTrace({ kind: 'raw' }), 101);
+    for (const lt of [12, 14, 228]) {
+      const s = await analyse(plantTrace({ kind: 'raw' }), lt);
+      assert.deepEqual(s.warnings, []);
+      assert.deepEqual(
+        s.flows.map((f) => `${f.protocol} ${f.srcIp}:${f.srcPort} ${f.dstIp}:${f.dstPort}`),
+        base.flows.map((f) => `${f.protocol} ${f.srcIp}:${f.srcPort} ${f.dstIp}:${f.dstPort}`),
+        `link type ${lt}`,
+      );
+    }
+    const t = new Trace(undefined, { kind: 'raw' });
+    const echo = Buffer.from([8, 0, 0, 0, 0, 1, 0, 1]);
+    t.add(ipv4(H.it.ip, H.switch.ip, 1, echo));
+    t.add(ipv4(H.switch.ip, H.it.ip, 1, echo));
+    t.add(ipv6('fd00::1', 'fd00::2', 58, Buffer.from([128, 0, 0, 0, 0, 1, 0, 1])));
+    const s = await analyse(t, 229 - 128); // 101: raw, the version nibble decides
+    assert.deepEqual(
+      s.flows.map((f) => `${f.transport} ${f.srcIp} ${f.dstIp} ${f.packetsToServer}/${f.packetsToClient}`),
+      [`icmp ${H.it.ip} ${H.switch.ip} 1/1`, 'icmp fd00::1 fd00::2 1/0'],
+    );
+    const v6only = await analyse(t, 229);
+    assert.equal(
+      v6only.counters['undecodable'],
+      2,
+      'IPv4 packets under the IPv6-only link type are not decoded',
+    );
+  });
+
   it('memory is bounded by flows: more packets on the same flows add no flows', async () => {
     const small = await analyse(plantTrace(undefined, 1));
     const big = await analyse(plantTrace(undefined, 200));

@@ -56,8 +56,9 @@ export class FlowState {
   /** Payload packets still worth inspecting once identified (notes-only protocols stop early). */
   budget = 64;
   notes: Set<string> | null = null;
-  /** Operations seen on this flow, by code. */
-  ops: Map<string, Operation> | null = null;
+  /** Operations the client (ops) and the server (opsRev) sent on this flow, by a numeric key (protocols.ts). */
+  ops: Map<number, Operation> | null = null;
+  opsRev: Map<number, Operation> | null = null;
   /** Reassembly: bytes of an incomplete PDU per direction, and the next expected TCP sequence number. */
   pendC: Buffer | null = null;
   pendS: Buffer | null = null;
@@ -76,8 +77,9 @@ export class FlowState {
 export const PENDING_CAP = 65536;
 
 // ---- scratch of the packet being decoded -------------------------------------------------------------
-let smacN = -1;
-let dmacN = -1;
+/** Offsets of the source and destination MACs in the packet buffer (-1: none); read only when a flow needs them. */
+let smacOff = -1;
+let dmacOff = -1;
 let vlanId = -1;
 let isV6 = false;
 let sa0 = 0,
@@ -129,8 +131,8 @@ export class FlowTable {
     const end = p.off + p.caplen;
     let o = p.off;
     let et = -1;
-    smacN = -1;
-    dmacN = -1;
+    smacOff = -1;
+    dmacOff = -1;
     vlanId = -1;
     switch (p.linkType) {
       case 1: // Ethernet
@@ -138,8 +140,8 @@ export class FlowTable {
           this.short();
           return;
         }
-        dmacN = mac48(b, o);
-        smacN = mac48(b, o + 6);
+        dmacOff = o;
+        smacOff = o + 6;
         et = b.readUInt16BE(o + 12);
         o += 14;
         break;
@@ -148,7 +150,7 @@ export class FlowTable {
           this.short();
           return;
         }
-        if (b.readUInt16BE(o + 2) === 1 && b.readUInt16BE(o + 4) === 6) smacN = mac48(b, o + 6);
+        if (b.readUInt16BE(o + 2) === 1 && b.readUInt16BE(o + 4) === 6) smacOff = o + 6;
         et = b.readUInt16BE(o + 14);
         o += 16;
         break;
@@ -157,7 +159,7 @@ export class FlowTable {
           this.short();
           return;
         }
-        if (b.readUInt16BE(o + 8) === 1 && b[o + 11] === 6) smacN = mac48(b, o + 12);
+        if (b.readUInt16BE(o + 8) === 1 && b[o + 11] === 6) smacOff = o + 12;
         et = b.readUInt16BE(o);
         o += 20;
         break;
@@ -226,7 +228,7 @@ export class FlowTable {
         c['arp']!++;
         const ip = b.readUInt32BE(o + 14);
         if (ip !== 0) this.arp.set(ip, mac48(b, o + 8));
-      } else if (smacN >= 0 && l2Protocol(et) !== undefined) {
+      } else if (smacOff >= 0 && dmacOff >= 0 && l2Protocol(et) !== undefined) {
         this.l2(p, et, o, end);
       }
     }
@@ -359,13 +361,13 @@ export class FlowTable {
     if (fromClient) {
       f.pktsC2S++;
       f.bytesC2S += len;
-      if (f.cmac < 0 && smacN >= 0) f.cmac = smacN;
-      if (f.smac < 0 && dmacN >= 0) f.smac = dmacN;
+      if (f.cmac < 0 && smacOff >= 0) f.cmac = mac48(b, smacOff);
+      if (f.smac < 0 && dmacOff >= 0) f.smac = mac48(b, dmacOff);
     } else {
       f.pktsS2C++;
       f.bytesS2C += len;
-      if (f.smac < 0 && smacN >= 0) f.smac = smacN;
-      if (f.cmac < 0 && dmacN >= 0) f.cmac = dmacN;
+      if (f.smac < 0 && smacOff >= 0) f.smac = mac48(b, smacOff);
+      if (f.cmac < 0 && dmacOff >= 0) f.cmac = mac48(b, dmacOff);
     }
     if (vlanId >= 0) f.vlan = vlanId;
     if (p.ts > f.last) f.last = p.ts;
@@ -417,10 +419,11 @@ export class FlowTable {
     isV6 = false;
     sa0 = sa1 = da0 = da1 = 0;
     // MACs as 48-bit numbers in the low words (2^48 fits a double exactly).
-    sa2 = Math.floor(smacN / 4294967296);
-    sa3 = smacN >>> 0;
-    da2 = Math.floor(dmacN / 4294967296);
-    da3 = dmacN >>> 0;
+    const b = p.buf;
+    sa2 = b.readUInt16BE(smacOff);
+    sa3 = b.readUInt32BE(smacOff + 2);
+    da2 = b.readUInt16BE(dmacOff);
+    da3 = b.readUInt32BE(dmacOff + 2);
     const f = this.lookup(L2, 0, et, 0, p.ts);
     const fromClient = f.c3 === sa3 && f.c2 === sa2;
     if (fromClient) {
@@ -441,7 +444,8 @@ export class FlowTable {
       (Math.imul(sa0 ^ Math.imul(sa1, 31) ^ Math.imul(sa2, 961) ^ Math.imul(sa3, 0x9e3779b1), 1) + sport) ^ 0;
     const hd =
       (Math.imul(da0 ^ Math.imul(da1, 31) ^ Math.imul(da2, 961) ^ Math.imul(da3, 0x9e3779b1), 1) + dport) ^ 0;
-    const h = Math.imul((hs + hd) | 0, 0x85ebca6b) ^ Math.imul(proto, 0x27d4eb2d);
+    // Kept within the small-integer range so that the Map key is never a boxed number.
+    const h = (Math.imul((hs + hd) | 0, 0x85ebca6b) ^ Math.imul(proto, 0x27d4eb2d)) & 0x3fffffff;
     const head = this.table.get(h);
     for (let f: FlowState | null | undefined = head; f; f = f.next) {
       if (f.proto !== proto || f.v6 !== isV6) continue;

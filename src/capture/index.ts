@@ -78,20 +78,22 @@ export class CaptureAnalyzer {
     const ops = new Map<string, Operation>();
     for (const f of this.table.all) {
       flows.push(toFlow(f));
-      if (!f.ops) continue;
+      if (!f.ops && !f.opsRev) continue;
       const c = clientText(f);
       const s = serverText(f);
-      for (const [key, o] of f.ops) {
-        const fromClient = key.startsWith('c');
-        const src = fromClient ? c : s;
-        const dst = fromClient ? s : c;
-        const k = `${o.protocol}\u0000${o.code}\u0000${o.name}\u0000${src}\u0000${dst}`;
-        const e = ops.get(k);
-        if (e) {
-          e.count += o.count;
-          e.firstSeen = Math.min(e.firstSeen, o.firstSeen);
-          e.lastSeen = Math.max(e.lastSeen, o.lastSeen);
-        } else ops.set(k, { ...o, srcIp: src, dstIp: dst });
+      for (const [m, src, dst] of [
+        [f.ops, c, s],
+        [f.opsRev, s, c],
+      ] as const) {
+        for (const o of m?.values() ?? []) {
+          const k = `${o.protocol}\u0000${o.code}\u0000${o.name}\u0000${src}\u0000${dst}`;
+          const e = ops.get(k);
+          if (e) {
+            e.count += o.count;
+            e.firstSeen = Math.min(e.firstSeen, o.firstSeen);
+            e.lastSeen = Math.max(e.lastSeen, o.lastSeen);
+          } else ops.set(k, { ...o, srcIp: src, dstIp: dst });
+        }
       }
     }
     flows.sort((a, b) => a.firstSeen - b.firstSeen);

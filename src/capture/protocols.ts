@@ -267,27 +267,37 @@ function varint(b: Buffer, o: number, end: number): { value: number; size: numbe
 
 // ---- operations ----------------------------------------------------------------------------------------
 
-function op(
+/**
+ * Records an operation on the flow. `key` identifies the operation cheaply (call site × code, below 2^30) so
+ * that repeated operations cost a Map lookup, not string building; `op` returns false for a first occurrence,
+ * and `opNew` then builds its name and code once.
+ */
+function op(f: FlowState, fromClient: boolean, key: number, ts: number): boolean {
+  const e = (fromClient ? f.ops : f.opsRev)?.get(key);
+  if (!e) return false;
+  e.count++;
+  if (ts < e.firstSeen) e.firstSeen = ts;
+  if (ts > e.lastSeen) e.lastSeen = ts;
+  return true;
+}
+function opNew(
   f: FlowState,
   fromClient: boolean,
+  key: number,
   protocol: ProtocolName,
   kind: OperationKind,
   name: string,
   code: string,
   ts: number,
-): void {
-  const key = `${fromClient ? 'c' : 's'}\u0000${protocol}\u0000${code}\u0000${name}`;
-  const ops = (f.ops ??= new Map<string, Operation>());
-  const e = ops.get(key);
-  if (e) {
-    e.count++;
-    if (ts < e.firstSeen) e.firstSeen = ts;
-    if (ts > e.lastSeen) e.lastSeen = ts;
-    return;
-  }
-  // srcIp/dstIp are filled when the flow is presented (the key's first letter says which side sent it).
+): true {
+  const ops = fromClient
+    ? (f.ops ??= new Map<number, Operation>())
+    : (f.opsRev ??= new Map<number, Operation>());
+  // srcIp/dstIp are filled when the flow is presented (the map says which side sent it).
   ops.set(key, { protocol, kind, name, code, srcIp: '', dstIp: '', firstSeen: ts, lastSeen: ts, count: 1 });
+  return true;
 }
+const K = (site: number, local: number): number => site * 0x1000000 + (local & 0xffffff);
 
 const hex = (n: number, w = 2): string => `0x${n.toString(16).padStart(w, '0')}`;
 
@@ -322,18 +332,23 @@ function modbusPdu(f: FlowState, fromClient: boolean, b: Buffer, o: number, len:
     if (len < 10) return;
     const code = b[o + 9]!;
     const u = UMAS_OPS[code];
-    if (u) op(f, fromClient, 'umas', u[0], `UMAS ${u[1]}`, `FC90/${hex(code)}`, ts);
+    if (u)
+      if (!op(f, fromClient, K(1, code), ts))
+        opNew(f, fromClient, K(1, code), 'umas', u[0], `UMAS ${u[1]}`, `FC90/${hex(code)}`, ts);
     return;
   }
   const m = MODBUS_OPS[fc];
   if (m) {
-    op(f, fromClient, 'modbus', m[0], `Modbus FC${fc} ${m[1]}`, String(fc), ts);
+    if (!op(f, fromClient, K(2, fc), ts))
+      opNew(f, fromClient, K(2, fc), 'modbus', m[0], `Modbus FC${fc} ${m[1]}`, String(fc), ts);
     return;
   }
   if (fc === 8 && len >= 10) {
     const sub = b.readUInt16BE(o + 8);
     const d = MODBUS_DIAG[sub];
-    if (d) op(f, fromClient, 'modbus', d[0], `Modbus FC8 ${d[1]}`, `8/${sub}`, ts);
+    if (d)
+      if (!op(f, fromClient, K(3, sub), ts))
+        opNew(f, fromClient, K(3, sub), 'modbus', d[0], `Modbus FC8 ${d[1]}`, `8/${sub}`, ts);
   }
 }
 
@@ -384,11 +399,22 @@ function tpktPdu(f: FlowState, fromClient: boolean, b: Buffer, o: number, len: n
       const text = b.toString('latin1', p + 10, Math.min(end, p + 10 + b.readUInt16BE(p + 6)));
       const pi = S7_PI.find(([needle]) => text.includes(needle));
       if (pi) {
-        op(f, fromClient, 's7comm', pi[1], `S7 PI-Service ${pi[2]}`, `0x28/${pi[0]}`, ts);
+        if (!op(f, fromClient, K(4, S7_PI.indexOf(pi)), ts))
+          opNew(
+            f,
+            fromClient,
+            K(4, S7_PI.indexOf(pi)),
+            's7comm',
+            pi[1],
+            `S7 PI-Service ${pi[2]}`,
+            `0x28/${pi[0]}`,
+            ts,
+          );
         return;
       }
     }
-    op(f, fromClient, 's7comm', s[0], `S7 ${s[1]}`, hex(fn), ts);
+    if (!op(f, fromClient, K(5, fn), ts))
+      opNew(f, fromClient, K(5, fn), 's7comm', s[0], `S7 ${s[1]}`, hex(fn), ts);
     return;
   }
   if (b[p] === 0x72 && p + 9 <= end) {
@@ -398,7 +424,9 @@ function tpktPdu(f: FlowState, fromClient: boolean, b: Buffer, o: number, len: n
     if (q + 5 > end || b[q] !== 0x31) return;
     const fn = b.readUInt16BE(q + 3);
     const s = S7P_OPS[fn];
-    if (s) op(f, fromClient, 's7comm-plus', s[0], `S7comm-plus ${s[1]}`, hex(fn, 4), ts);
+    if (s)
+      if (!op(f, fromClient, K(6, fn), ts))
+        opNew(f, fromClient, K(6, fn), 's7comm-plus', s[0], `S7comm-plus ${s[1]}`, hex(fn, 4), ts);
   }
 }
 
@@ -415,18 +443,23 @@ const CIP_GENERIC: Record<number, [OperationKind, string]> = {
   0x15: ['config', 'Restore'],
 };
 /** Class-specific services that change state, keyed by "service:class" ('sym' = a symbolic tag path). */
-const CIP_SPECIFIC: Record<string, [OperationKind, string]> = {
-  '0x4d:sym': ['write', 'Logix Write Tag'],
-  '0x53:sym': ['write', 'Logix Write Tag Fragmented'],
-  '0x4e:sym': ['write', 'Logix Read-Modify-Write Tag'],
-  '0x4d:0x6b': ['write', 'Logix Write Tag (Symbol object)'],
-  '0x53:0x6b': ['write', 'Logix Write Tag Fragmented (Symbol object)'],
-  '0x4e:0x6b': ['write', 'Logix Read-Modify-Write Tag (Symbol object)'],
-  '0x4c:0x37': ['program', 'File Initiate_Download'],
-  '0x4e:0x37': ['program', 'File Initiate_Partial_Write'],
-  '0x50:0x37': ['program', 'File Download_Transfer'],
-  '0x51:0x37': ['program', 'File Clear_File'],
-};
+/** Class-specific services that change state, keyed by service × 0x10000 + class (0xffff: a symbolic tag path). */
+const SYM = 0xffff;
+const CIP_SPECIFIC = new Map<number, [OperationKind, string]>([
+  [0x4d * 0x10000 + SYM, ['write', 'Logix Write Tag']],
+  [0x53 * 0x10000 + SYM, ['write', 'Logix Write Tag Fragmented']],
+  [0x4e * 0x10000 + SYM, ['write', 'Logix Read-Modify-Write Tag']],
+  [0x4d * 0x10000 + 0x6b, ['write', 'Logix Write Tag (Symbol object)']],
+  [0x53 * 0x10000 + 0x6b, ['write', 'Logix Write Tag Fragmented (Symbol object)']],
+  [0x4e * 0x10000 + 0x6b, ['write', 'Logix Read-Modify-Write Tag (Symbol object)']],
+  [0x4c * 0x10000 + 0x37, ['program', 'File Initiate_Download']],
+  [0x4e * 0x10000 + 0x37, ['program', 'File Initiate_Partial_Write']],
+  [0x50 * 0x10000 + 0x37, ['program', 'File Download_Transfer']],
+  [0x51 * 0x10000 + 0x37, ['program', 'File Clear_File']],
+]);
+
+const classText = (cls: number, symbolic: boolean): string =>
+  cls >= 0 ? hex(cls) : symbolic ? 'symbolic' : '?';
 
 function cip(
   f: FlowState,
@@ -477,14 +510,35 @@ function cip(
     return;
   }
   const g = CIP_GENERIC[svc];
-  const clsText = cls >= 0 ? hex(cls) : symbolic ? 'symbolic' : '?';
+  const ck = svc * 0x10000 + (cls >= 0 ? cls & 0xffff : symbolic ? 0xffff : 0xfffe);
   if (g) {
-    op(f, fromClient, 'cip', g[0], `CIP ${g[1]} (class ${clsText})`, `${hex(svc)}/${clsText}`, ts);
+    if (!op(f, fromClient, K(7, ck), ts))
+      opNew(
+        f,
+        fromClient,
+        K(7, ck),
+        'cip',
+        g[0],
+        `CIP ${g[1]} (class ${classText(cls, symbolic)})`,
+        `${hex(svc)}/${classText(cls, symbolic)}`,
+        ts,
+      );
     return;
   }
   if (svc >= 0x4b) {
-    const k = CIP_SPECIFIC[`${hex(svc)}:${symbolic && cls < 0 ? 'sym' : hex(cls)}`];
-    if (k) op(f, fromClient, 'cip', k[0], `CIP ${k[1]}`, `${hex(svc)}/${clsText}`, ts);
+    const k = CIP_SPECIFIC.get(svc * 0x10000 + (symbolic && cls < 0 ? SYM : cls & 0xffff));
+    if (k)
+      if (!op(f, fromClient, K(8, ck), ts))
+        opNew(
+          f,
+          fromClient,
+          K(8, ck),
+          'cip',
+          k[0],
+          `CIP ${k[1]}`,
+          `${hex(svc)}/${classText(cls, symbolic)}`,
+          ts,
+        );
   }
 }
 
@@ -530,7 +584,9 @@ function dnp3Pdu(f: FlowState, fromClient: boolean, b: Buffer, o: number, len: n
   if ((transport & 0x40) === 0) return; // not the first fragment: no application header
   const fc = b[o + 12]!;
   const d = DNP3_OPS[fc];
-  if (d) op(f, fromClient, 'dnp3', d[0], `DNP3 ${d[1]}`, String(fc), ts);
+  if (d)
+    if (!op(f, fromClient, K(9, fc), ts))
+      opNew(f, fromClient, K(9, fc), 'dnp3', d[0], `DNP3 ${d[1]}`, String(fc), ts);
 }
 
 const IEC104_NAMES: Record<number, string> = {
@@ -559,13 +615,26 @@ function iec104Pdu(f: FlowState, fromClient: boolean, b: Buffer, o: number, len:
   const name = IEC104_NAMES[type];
   if (!name) return;
   const kind: OperationKind = type === 103 ? 'time-sync' : type === 105 ? 'reset' : 'command';
-  op(f, fromClient, 'iec104', kind, `IEC-104 ${name}${cot === 8 ? ' (deactivation)' : ''}`, String(type), ts);
+  if (!op(f, fromClient, K(10, type * 16 + cot), ts))
+    opNew(
+      f,
+      fromClient,
+      K(10, type * 16 + cot),
+      'iec104',
+      kind,
+      `IEC-104 ${name}${cot === 8 ? ' (deactivation)' : ''}`,
+      String(type),
+      ts,
+    );
 }
+
+const ANONYMOUS_TOKEN = Buffer.from([0x01, 0x00, 0x41, 0x01]);
+const USERNAME_TOKEN = Buffer.from([0x01, 0x00, 0x44, 0x01]);
 
 function opcuaPdu(f: FlowState, fromClient: boolean, b: Buffer, o: number, len: number, ts: number): void {
   const end = o + len;
-  const type = b.toString('latin1', o, o + 3);
-  if (type === 'OPN' && len >= 16) {
+  if (b[o] === 0x4f && b[o + 1] === 0x50 && b[o + 2] === 0x4e && len >= 16) {
+    // OPN: OpenSecureChannel, with the SecurityPolicyUri in the asymmetric security header.
     const ulen = b.readInt32LE(o + 12);
     if (ulen > 0 && ulen < 256 && o + 16 + ulen <= end) {
       const uri = b.toString('latin1', o + 16, o + 16 + ulen);
@@ -576,20 +645,26 @@ function opcuaPdu(f: FlowState, fromClient: boolean, b: Buffer, o: number, len: 
     }
     return;
   }
-  if (type !== 'MSG' || !fromClient || len < 28 || b[o + 24] !== 0x01 || b[o + 25] !== 0) return;
+  const msg = b[o] === 0x4d && b[o + 1] === 0x53 && b[o + 2] === 0x47;
+  if (!msg || !fromClient || len < 28 || b[o + 24] !== 0x01 || b[o + 25] !== 0) return;
   const id = b.readUInt16LE(o + 26);
   if (id === 467) {
     // ActivateSessionRequest: the identity token's encoding id says anonymous (321) or user name (324).
     const body = b.subarray(o + 28, end);
-    if (body.includes(Buffer.from([0x01, 0x00, 0x41, 0x01]))) f.note('OPC UA anonymous session');
-    else if (body.includes(Buffer.from([0x01, 0x00, 0x44, 0x01])))
+    if (body.includes(ANONYMOUS_TOKEN)) f.note('OPC UA anonymous session');
+    else if (body.includes(USERNAME_TOKEN))
       f.note(
         f.app?.['policyNone'] === true
           ? 'OPC UA user name token over SecurityPolicy None (credentials not recorded)'
           : 'OPC UA user name token',
       );
-  } else if (id === 673) op(f, fromClient, 'opcua', 'write', 'OPC UA Write', '673', ts);
-  else if (id === 712) op(f, fromClient, 'opcua', 'command', 'OPC UA Call (method)', '712', ts);
+  } else if (id === 673) {
+    if (!op(f, fromClient, K(11, 673), ts))
+      opNew(f, fromClient, K(11, 673), 'opcua', 'write', 'OPC UA Write', '673', ts);
+  } else if (id === 712) {
+    if (!op(f, fromClient, K(11, 712), ts))
+      opNew(f, fromClient, K(11, 712), 'opcua', 'command', 'OPC UA Call (method)', '712', ts);
+  }
 }
 
 function mqttFrame(b: Buffer, o: number, avail: number): number {
@@ -632,7 +707,9 @@ function finsFrame(f: FlowState, fromClient: boolean, b: Buffer, q: number, end:
   if (q + 12 > end || (b[q]! & 0x40) !== 0) return; // responses have ICF bit 6 set
   const code = b.readUInt16BE(q + 10);
   const d = FINS_OPS[code];
-  if (d) op(f, fromClient, 'fins', d[0], `FINS ${d[1]}`, hex(code, 4), ts);
+  if (d)
+    if (!op(f, fromClient, K(12, code), ts))
+      opNew(f, fromClient, K(12, code), 'fins', d[0], `FINS ${d[1]}`, hex(code, 4), ts);
 }
 function finsTcpPdu(f: FlowState, fromClient: boolean, b: Buffer, o: number, len: number, ts: number): void {
   if (len >= 16 && b.readUInt32BE(o + 8) === 2) finsFrame(f, fromClient, b, o + 16, o + len, ts);
@@ -656,8 +733,20 @@ function adsPdu(f: FlowState, fromClient: boolean, b: Buffer, o: number, len: nu
   if (cmd === 5) {
     const state = len >= 40 ? b.readUInt16LE(ams + 32) : -1;
     const s = ADS_STATES[state] ?? ['command', `state ${state}`];
-    op(f, fromClient, 'ads', s[0], `ADS WriteControl (${s[1]})`, `5/${state}`, ts);
-  } else if (cmd === 3) op(f, fromClient, 'ads', 'write', 'ADS Write', '3', ts);
+    if (!op(f, fromClient, K(13, state & 0xffff), ts))
+      opNew(
+        f,
+        fromClient,
+        K(13, state & 0xffff),
+        'ads',
+        s[0],
+        `ADS WriteControl (${s[1]})`,
+        `5/${state}`,
+        ts,
+      );
+  } else if (cmd === 3)
+    if (!op(f, fromClient, K(14, 3), ts))
+      opNew(f, fromClient, K(14, 3), 'ads', 'write', 'ADS Write', '3', ts);
 }
 
 const BACNET_CONFIRMED: Record<number, [OperationKind, string]> = {
@@ -701,11 +790,15 @@ function bacnet(f: FlowState, fromClient: boolean, b: Buffer, o: number, end: nu
     if (at >= end) return;
     const svc = b[at]!;
     const d = BACNET_CONFIRMED[svc];
-    if (d) op(f, fromClient, 'bacnet', d[0], `BACnet ${d[1]}`, `confirmed/${svc}`, ts);
+    if (d)
+      if (!op(f, fromClient, K(15, svc), ts))
+        opNew(f, fromClient, K(15, svc), 'bacnet', d[0], `BACnet ${d[1]}`, `confirmed/${svc}`, ts);
   } else if (type === 1 && q + 1 < end) {
     const svc = b[q + 1]!;
     const d = BACNET_UNCONFIRMED[svc];
-    if (d) op(f, fromClient, 'bacnet', d[0], `BACnet ${d[1]}`, `unconfirmed/${svc}`, ts);
+    if (d)
+      if (!op(f, fromClient, K(16, svc), ts))
+        opNew(f, fromClient, K(16, svc), 'bacnet', d[0], `BACnet ${d[1]}`, `unconfirmed/${svc}`, ts);
   }
 }
 
@@ -764,7 +857,9 @@ function snmpPdu(f: FlowState, fromClient: boolean, b: Buffer, o: number, end: n
     `${vname} community string seen in cleartext: ${masked}${isDefault ? ' (a well-known default)' : ''}`,
   );
   const pdu = b[cs + cl.len];
-  if (pdu === 0xa3 && fromClient) op(f, fromClient, 'snmp', 'config', `${vname} SetRequest`, 'set', ts);
+  if (pdu === 0xa3 && fromClient)
+    if (!op(f, fromClient, K(17, version), ts))
+      opNew(f, fromClient, K(17, version), 'snmp', 'config', `${vname} SetRequest`, 'set', ts);
 }
 
 function tlsInspect(f: FlowState, fromClient: boolean, b: Buffer, o: number, end: number): void {
@@ -1055,8 +1150,20 @@ export function inspectL2(
   }
   f.protocol = 'profinet-dcp';
   if (frameId === 0xfefd && o + 14 <= end && b[o + 2] === 2 && b[o + 3] === 0) {
-    const key = `${b[o + 12]!}/${b[o + 13]!}`;
+    const opt = b[o + 12]!;
+    const sub = b[o + 13]!;
+    const key = `${opt}/${sub}`;
     const d = DCP_OPTIONS[key] ?? ['config', `option ${key}`];
-    op(f, fromClient, 'profinet-dcp', d[0], `PROFINET DCP Set ${d[1]}`, `set/${key}`, ts);
+    if (!op(f, fromClient, K(18, opt * 256 + sub), ts))
+      opNew(
+        f,
+        fromClient,
+        K(18, opt * 256 + sub),
+        'profinet-dcp',
+        d[0],
+        `PROFINET DCP Set ${d[1]}`,
+        `set/${key}`,
+        ts,
+      );
   }
 }

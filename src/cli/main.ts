@@ -16,6 +16,7 @@ import { buildReport } from '../report/build.js';
 import { renderText } from '../report/text.js';
 import { allCollectors, factSchemas } from '../collect/registry.js';
 import { collectOne, makeContext } from '../collect/runner.js';
+import { register as registerCapture } from './capture.js';
 import { register as registerContinuity } from './continuity.js';
 import { register as registerImport } from './import.js';
 import { register as registerSustain } from './sustain.js';
@@ -508,6 +509,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerImport(program, setExit);
   registerSustain(program, setExit);
   registerZones(program, setExit);
+  registerCapture(program, setExit);
   return program;
 }
 

@@ -112,12 +112,85 @@ export interface BaselineTable {
   /** When a later approval replaced it; null for the asset's active baseline. */
   superseded_at: string | null;
 }
+/** One `bulwark capture import`: its files, counters and warnings (src/capture/store.ts). */
+export interface CaptureImportTable {
+  id: string;
+  name: string;
+  imported_at: string;
+  /** JSON list of the files read (path, format, link types, packets, bytes). */
+  files: string;
+  packets: number;
+  bytes: number;
+  /** Epoch microseconds of the first and last packet of any flow; null when no flow. */
+  first_seen: number | null;
+  last_seen: number | null;
+  flows: number;
+  assets: number;
+  operations: number;
+  /** JSON objects. */
+  counters: string;
+  warnings: string;
+}
+export interface CaptureFlowTable {
+  capture_id: string;
+  transport: string;
+  src_ip: string;
+  src_port: number;
+  dst_ip: string;
+  dst_port: number;
+  protocol: string;
+  identified_by: string;
+  initiator_known: number;
+  src_mac: string | null;
+  dst_mac: string | null;
+  vlan: number | null;
+  packets_to_server: number;
+  packets_to_client: number;
+  bytes_to_server: number;
+  bytes_to_client: number;
+  first_seen: number;
+  last_seen: number;
+  /** JSON list. */
+  notes: string;
+}
+export interface CaptureAssetTable {
+  capture_id: string;
+  key: string;
+  mac: string | null;
+  /** JSON lists. */
+  ips: string;
+  vendor: string | null;
+  serves: string;
+  uses: string;
+  role: string;
+  role_reasons: string;
+  first_seen: number;
+  last_seen: number;
+  packets: number;
+  bytes: number;
+}
+export interface CaptureOperationTable {
+  capture_id: string;
+  protocol: string;
+  kind: string;
+  name: string;
+  code: string;
+  src_ip: string;
+  dst_ip: string;
+  first_seen: number;
+  last_seen: number;
+  count: number;
+}
 export interface Schema {
   assets: AssetTable;
   scans: ScanTable;
   results: ResultTable;
   waivers: WaiverTable;
   baselines: BaselineTable;
+  capture_imports: CaptureImportTable;
+  capture_flows: CaptureFlowTable;
+  capture_assets: CaptureAssetTable;
+  capture_operations: CaptureOperationTable;
 }
 
 /** The migrations, written once: the few types that differ between the dialects are chosen here. */
@@ -235,6 +308,88 @@ function migrationsFor(backend: Backend): Record<string, Migration> {
           .createIndex('baselines_asset')
           .on('baselines')
           .columns(['asset_id', 'superseded_at'])
+          .execute();
+      },
+    },
+    '0006_captures': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('capture_imports')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('imported_at', 'text', (c) => c.notNull())
+          .addColumn('files', 'text', (c) => c.notNull())
+          .addColumn('packets', 'bigint', (c) => c.notNull())
+          .addColumn('bytes', 'bigint', (c) => c.notNull())
+          .addColumn('first_seen', 'bigint')
+          .addColumn('last_seen', 'bigint')
+          .addColumn('flows', 'integer', (c) => c.notNull())
+          .addColumn('assets', 'integer', (c) => c.notNull())
+          .addColumn('operations', 'integer', (c) => c.notNull())
+          .addColumn('counters', 'text', (c) => c.notNull())
+          .addColumn('warnings', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('capture_flows')
+          .addColumn('capture_id', 'text', (c) => c.notNull().references('capture_imports.id'))
+          .addColumn('transport', 'text', (c) => c.notNull())
+          .addColumn('src_ip', 'text', (c) => c.notNull())
+          .addColumn('src_port', 'integer', (c) => c.notNull())
+          .addColumn('dst_ip', 'text', (c) => c.notNull())
+          .addColumn('dst_port', 'integer', (c) => c.notNull())
+          .addColumn('protocol', 'text', (c) => c.notNull())
+          .addColumn('identified_by', 'text', (c) => c.notNull())
+          .addColumn('initiator_known', 'integer', (c) => c.notNull())
+          .addColumn('src_mac', 'text')
+          .addColumn('dst_mac', 'text')
+          .addColumn('vlan', 'integer')
+          .addColumn('packets_to_server', 'bigint', (c) => c.notNull())
+          .addColumn('packets_to_client', 'bigint', (c) => c.notNull())
+          .addColumn('bytes_to_server', 'bigint', (c) => c.notNull())
+          .addColumn('bytes_to_client', 'bigint', (c) => c.notNull())
+          .addColumn('first_seen', 'bigint', (c) => c.notNull())
+          .addColumn('last_seen', 'bigint', (c) => c.notNull())
+          .addColumn('notes', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('capture_flows_capture')
+          .on('capture_flows')
+          .columns(['capture_id', 'protocol'])
+          .execute();
+        await db.schema
+          .createTable('capture_assets')
+          .addColumn('capture_id', 'text', (c) => c.notNull().references('capture_imports.id'))
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('mac', 'text')
+          .addColumn('ips', 'text', (c) => c.notNull())
+          .addColumn('vendor', 'text')
+          .addColumn('serves', 'text', (c) => c.notNull())
+          .addColumn('uses', 'text', (c) => c.notNull())
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('role_reasons', 'text', (c) => c.notNull())
+          .addColumn('first_seen', 'bigint', (c) => c.notNull())
+          .addColumn('last_seen', 'bigint', (c) => c.notNull())
+          .addColumn('packets', 'bigint', (c) => c.notNull())
+          .addColumn('bytes', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('capture_assets_pk', ['capture_id', 'key'])
+          .execute();
+        await db.schema
+          .createTable('capture_operations')
+          .addColumn('capture_id', 'text', (c) => c.notNull().references('capture_imports.id'))
+          .addColumn('protocol', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('code', 'text', (c) => c.notNull())
+          .addColumn('src_ip', 'text', (c) => c.notNull())
+          .addColumn('dst_ip', 'text', (c) => c.notNull())
+          .addColumn('first_seen', 'bigint', (c) => c.notNull())
+          .addColumn('last_seen', 'bigint', (c) => c.notNull())
+          .addColumn('count', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('capture_operations_capture')
+          .on('capture_operations')
+          .columns(['capture_id', 'kind'])
           .execute();
       },
     },
