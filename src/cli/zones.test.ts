@@ -133,6 +133,42 @@ test('check: a real pcap goes through capture ingest; a JSON summary and the pca
       ),
     ].sort();
   assert.deepEqual(key(fromPcap), key(fromJson));
+  // The same capture stored by `bulwark capture import`, checked from the database.
+  const db = path.join(tmp, 'captures.db');
+  const imp = await bulwark('capture', 'import', pcap, '--name', 'line-1', '--db', db);
+  assert.equal(imp.code, 0, show(imp));
+  const st = await bulwark(
+    'zones',
+    'check',
+    '--model',
+    EXAMPLE,
+    '--stored-capture',
+    'line-1',
+    '--db',
+    db,
+    '--format',
+    'json',
+  );
+  assert.equal(st.code, 1, show(st));
+  const fromStore = JSON.parse(st.stdout) as ZonesReport;
+  assert.deepEqual(key(fromStore), key(fromPcap));
+  assert.match(fromStore.captures[0]!, /^stored capture cap-.* \(line-1\)$/);
+  const latest = await bulwark(
+    'zones',
+    'check',
+    '--model',
+    EXAMPLE,
+    '--stored-capture',
+    'latest',
+    '--db',
+    db,
+    '--format',
+    'json',
+  );
+  assert.deepEqual(key(JSON.parse(latest.stdout) as ZonesReport), key(fromPcap));
+  const missing = await bulwark('zones', 'check', '--model', EXAMPLE, '--stored-capture', 'nope', '--db', db);
+  assert.equal(missing.code, 2, show(missing));
+  assert.match(missing.stderr, /BW_CAPTURE_NOT_FOUND/);
   // A damaged capture: processed up to the damage with a warning, never a crash.
   const cut = path.join(tmp, 'cut.pcap');
   const whole = examplePlantPcap();

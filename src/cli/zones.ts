@@ -192,6 +192,7 @@ async function storedEvidence(db: string | undefined): Promise<{
 interface CheckFlags {
   model: string;
   capture: string[];
+  storedCapture: string[];
   stored?: boolean;
   db?: string;
   format: 'text' | 'json';
@@ -202,13 +203,28 @@ interface CheckFlags {
 
 async function check(o: CheckFlags): Promise<number> {
   const model = await loadZoneModel(o.model);
-  const capture = await loadCaptures(o.capture);
+  const files = await loadCaptures(o.capture);
+  // Captures stored by `bulwark capture import` (by id, name, or `latest`).
+  const stored_: CaptureSummary[] = [];
+  const storedNames: string[] = [];
+  if (o.storedCapture.length) {
+    const { loadCapture } = await import('../capture/store.js');
+    await withStore(o.db, async (store) => {
+      for (const ref of o.storedCapture) {
+        const { capture: c, summary: s } = await loadCapture(store, ref === 'latest' ? undefined : ref);
+        stored_.push(s);
+        storedNames.push(`stored capture ${c.id}${c.name ? ` (${c.name})` : ''}`);
+      }
+    });
+  }
+  const all = [...(files ? [files] : []), ...stored_];
+  const capture = all.length ? merge(all) : undefined;
   const stored = o.stored || o.db !== undefined ? await storedEvidence(o.db) : undefined;
   const { evaluateZones, renderZonesText } = await import('../zones/report.js');
   const { report, outcome } = evaluateZones({
     model,
     modelFile: o.model,
-    ...(capture ? { capture, captureFiles: o.capture } : {}),
+    ...(capture ? { capture, captureFiles: [...o.capture, ...storedNames] } : {}),
     ...(stored ?? {}),
   });
   if (capture?.warnings.length)
@@ -265,6 +281,11 @@ export function register(program: Command, setExit: (code: number) => void): voi
     )
     .requiredOption('--model <file>', 'zone model YAML')
     .option('--capture <file...>', 'pcap/pcapng capture(s), or capture summaries as JSON', [])
+    .option(
+      '--stored-capture <id...>',
+      'capture(s) stored by `bulwark capture import` (id, name or latest; in --db)',
+      [],
+    )
     .option(
       '--stored',
       'use the inventory and latest scan results of the store (the default database, or --db)',
