@@ -212,6 +212,22 @@ test('check: clean traffic exits 0; a finding below --fail-on exits 0; bad captu
   r = await bulwark('zones', 'check', '--model', model, '--capture', notSummary);
   assert.equal(r.code, 2, show(r));
   assert.match(r.stderr, /BW_IMPORT_INVALID: .*not a capture summary/);
+  // Well-formed JSON of the right shape but with bad values: each problem named by its path, exit 2, no crash.
+  const badFlow = writeJson('bad-flow.json', {
+    ...summary([flow('10.0.1.10', '10.0.2.10', 'ssh', 22)]),
+    flows: [{ srcIp: 1 }],
+  });
+  r = await bulwark('zones', 'check', '--model', model, '--capture', badFlow);
+  assert.equal(r.code, 2, show(r));
+  assert.match(r.stderr, /bad-flow\.json: .*\[flows\.0\.srcIp\]/);
+  assert.doesNotMatch(r.stderr, /BW_INTERNAL/);
+  // `bulwark capture import --json` output (a summary with its id) is accepted as is.
+  const withId = writeJson('with-id.json', {
+    id: null,
+    ...summary([flow('10.0.1.10', '10.0.2.10', 'ssh', 22)]),
+  });
+  r = await bulwark('zones', 'check', '--model', model, '--capture', withId);
+  assert.equal(r.code, 0, show(r));
   r = await bulwark('zones', 'check', '--model', model, '--format', 'yaml');
   assert.equal(r.code, 2, show(r));
 });

@@ -76,7 +76,7 @@ async function loadCaptures(files: string[]): Promise<CaptureSummary | undefined
       );
     }
     if (head.toString('utf8') === '{')
-      json.push(parseSummary(readText(f, 512 * 1024 * 1024, 'BW_IMPORT_INVALID'), f));
+      json.push(await parseSummary(readText(f, 512 * 1024 * 1024, 'BW_IMPORT_INVALID'), f));
     else raw.push(f);
   }
   if (raw.length) {
@@ -98,7 +98,7 @@ async function loadCaptures(files: string[]): Promise<CaptureSummary | undefined
   return merge(json);
 }
 
-function parseSummary(text: string, file: string): CaptureSummary {
+async function parseSummary(text: string, file: string): Promise<CaptureSummary> {
   let v: unknown;
   try {
     v = JSON.parse(text);
@@ -106,24 +106,19 @@ function parseSummary(text: string, file: string): CaptureSummary {
     throw new BulwarkError(
       'BW_IMPORT_INVALID',
       `${file} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`,
-      'give a pcap/pcapng file or a capture summary written by `bulwark capture import --format json`',
+      'give a pcap/pcapng file, or a capture summary written by `bulwark capture import --json`',
     );
   }
-  const o = v as Partial<CaptureSummary> | null;
-  if (!o || !Array.isArray(o.flows) || !Array.isArray(o.assets) || !Array.isArray(o.operations))
+  const { validateSummary } = await import('../zones/summary-schema.js');
+  const { summary, issues } = validateSummary(v, file);
+  if (!summary)
     throw new BulwarkError(
       'BW_IMPORT_INVALID',
-      `${file} is JSON but not a capture summary (flows, assets, operations)`,
-      'give a pcap/pcapng file or a capture summary written by `bulwark capture import --format json`',
+      `${file} is JSON but not a capture summary (${issues.length} problem${issues.length === 1 ? '' : 's'})`,
+      'give a pcap/pcapng file, or a capture summary written by `bulwark capture import --json`',
+      { issues },
     );
-  return {
-    files: o.files ?? [],
-    flows: o.flows,
-    assets: o.assets,
-    operations: o.operations,
-    warnings: o.warnings ?? [],
-    counters: o.counters ?? {},
-  };
+  return summary;
 }
 
 function merge(all: CaptureSummary[]): CaptureSummary {
