@@ -38,6 +38,48 @@ export default tseslint.config(
     },
   },
   {
+    // Zones judge data handed to them (model text, capture summaries, stored rows): no I/O of their own.
+    files: ['src/zones/**/*.ts'],
+    ignores: ['**/*.test.ts', 'src/zones/testing.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                'node:fs',
+                'node:fs/*',
+                'fs',
+                'fs/*',
+                'node:child_process',
+                'child_process',
+                'node:net',
+                'net',
+                'node:http',
+                'node:https',
+                'node:dgram',
+              ],
+              message: 'src/zones is pure: the CLI reads files, captures and the store.',
+            },
+            {
+              group: [
+                '**/collect/**',
+                '**/targets/**',
+                '**/store/**',
+                '**/cli/**',
+                '**/capture/index.js',
+                '**/capture/reader.js',
+              ],
+              message:
+                'src/zones takes capture summaries and store rows as data (types only from src/capture).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Collect vs evaluate: the engine and core are pure — they never open files, sockets or processes.
     files: ['src/engine/**/*.ts', 'src/core/**/*.ts'],
     ignores: ['**/*.test.ts'],

@@ -23,6 +23,7 @@ import { register as registerSustain } from './sustain.js';
 import { register as registerFix } from './fix.js';
 import { register as registerChange } from './change.js';
 import { register as registerAudit } from './audit.js';
+import { register as registerZones } from './zones.js';
 
 /** Exit codes: 0 ok, 1 findings at/above --fail-on, 2 bad usage or input, 3 database problem, 4 internal error. */
 export const EXIT = { ok: 0, findings: 1, usage: 2, db: 3, internal: 4 } as const;
@@ -519,6 +520,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerContinuity(program, setExit);
   registerImport(program, setExit);
   registerSustain(program, setExit);
+  registerZones(program, setExit);
   registerCapture(program, setExit);
   registerFix(program, setExit);
   registerChange(program, setExit);
