@@ -346,7 +346,7 @@ export function translatePcre(pattern: string, opts: PcreOptions = {}): Translat
       default:
         if (/[1-9]/.test(c)) {
           if (!inClass) refuse(p, 'an internal error (back reference parsed as a code)');
-          const m = /^[0-7]{0,2}/.exec(p.slice(pos - 1))![0];
+          const m = /^[0-7]{0,3}/.exec(p.slice(pos - 1))![0];
           if (m.length === 0) refuse(p, `\\${c} inside a character class (not octal)`);
           pos += m.length - 1;
           return parseInt(m, 8);
