@@ -21,7 +21,40 @@ function hasOscap(): boolean {
 }
 
 const VAR_NUMS = 118;
-const TEXT = 'key1 = 10\nkey2 = 20\nkey2 = 30\nflag yes\nlog_file = /var/log/audit/audit.log\n';
+const TEXT =
+  'key1 = 10\nkey2 = 20\nkey2 = 30\nflag yes\nlog_file = /var/log/audit/audit.log\n' +
+  'version = 1.10.2\nevr = 1:2.3-4.el8\ndeb = 1.0~rc1-1\nip = 10.1.2.3\nip6 = 2001:db8::7\nbool = true\nfloat = 2.50\nbin = DEADbeef\n' +
+  'date = 2024-03-01 12:00:00\n';
+
+/** Typed comparisons of one captured value: [key, datatype, operation, state value]. */
+const TYPED: Array<[string, string, string, string]> = [
+  ['version', 'version', 'greater than', '1.9'],
+  ['version', 'version', 'less than', '1.10.3'],
+  ['version', 'version', 'equals', '1.10.2.0'],
+  ['version', 'string', 'greater than', '1'],
+  ['evr', 'evr_string', 'greater than', '1:2.3-3.el8'],
+  ['evr', 'evr_string', 'less than', '2:0.1-1'],
+  ['evr', 'evr_string', 'equals', '1:2.3-4.el8'],
+  ['deb', 'debian_evr_string', 'less than', '1.0-1'],
+  ['deb', 'debian_evr_string', 'greater than', '0:0.9-9'],
+  ['ip', 'ipv4_address', 'subset of', '10.0.0.0/8'],
+  ['ip', 'ipv4_address', 'equals', '10.1.2.3'],
+  ['ip', 'ipv4_address', 'greater than', '10.1.2.2'],
+  ['ip6', 'ipv6_address', 'subset of', '2001:db8::/32'],
+  ['ip6', 'ipv6_address', 'equals', '2001:0db8:0:0:0:0:0:7'],
+  ['bool', 'boolean', 'equals', '1'],
+  ['bool', 'boolean', 'not equal', 'false'],
+  ['bool', 'boolean', 'greater than', 'false'],
+  ['float', 'float', 'equals', '2.5'],
+  ['float', 'float', 'greater than', '2.4999'],
+  ['float', 'int', 'equals', '2'],
+  ['key1', 'int', 'bitwise and', '2'],
+  ['key1', 'int', 'bitwise or', '14'],
+  ['key1', 'string', 'case insensitive equals', '10'],
+  ['bin', 'binary', 'equals', 'deadBEEF'],
+  ['bin', 'string', 'case insensitive not equal', 'deadbeef'],
+  ['bin', 'binary', 'greater than', '00'],
+];
 
 function buildDoc(): { xml: string; defIds: string[] } {
   const objects: string[] = [];
@@ -116,6 +149,31 @@ function buildDoc(): { xml: string; defIds: string[] } {
   for (const obj of ['oval:t:obj:6', 'oval:t:obj:7', 'oval:t:obj:8'])
     for (const check of ['all', 'at least one', 'none satisfy'])
       testIds.push(addTest(obj, 'at_least_one_exists', check, ['oval:t:ste:1']));
+  // Typed comparisons against captured text.
+  TYPED.forEach(([key, dt, op, value], i) => {
+    const o = `oval:t:obj:${String(300 + i)}`;
+    const st = `oval:t:ste:${String(300 + i)}`;
+    objects.push(tfc(o, '/etc/test.conf', `^${key}\\s*=\\s*(.*)$`));
+    states.push(
+      `<ind:textfilecontent54_state id="${st}" version="1"><ind:subexpression datatype="${dt}" operation="${op}">${value}</ind:subexpression></ind:textfilecontent54_state>`,
+    );
+    testIds.push(addTest(o, 'all_exist', 'all', [st]));
+  });
+  // entity_check over several subexpressions of one item, and var_check over a multi-valued variable.
+  objects.push(tfc('oval:t:obj:12', '/etc/test.conf', '^(key\\d)\\s*=\\s*(\\d+)$'));
+  ['all', 'at least one', 'none satisfy', 'only one'].forEach((ec, i) => {
+    const st = `oval:t:ste:${String(20 + i)}`;
+    states.push(
+      `<ind:textfilecontent54_state id="${st}" version="1"><ind:subexpression entity_check="${ec}" operation="pattern match">^\\d+$</ind:subexpression></ind:textfilecontent54_state>`,
+    );
+    testIds.push(addTest('oval:t:obj:12', 'all_exist', 'all', [st]));
+    const vs = `oval:t:ste:${String(30 + i)}`;
+    states.push(
+      `<ind:textfilecontent54_state id="${vs}" version="1"><ind:subexpression datatype="int" operation="equals" var_ref="oval:t:var:2" var_check="${ec}"/></ind:textfilecontent54_state>`,
+    );
+    testIds.push(addTest('oval:t:obj:2', 'all_exist', 'at least one', [vs]));
+  });
+  testIds.push(addTest('oval:t:obj:2', 'at_least_one_exists', 'none exist', ['oval:t:ste:1']));
   // Missing external variable: in a state (error) and in an object (does not exist).
   testIds.push(addTest('oval:t:obj:1', 'all_exist', 'all', ['oval:t:ste:4']));
   testIds.push(addTest('oval:t:obj:11', 'at_least_one_exists', 'all', []));
@@ -218,8 +276,41 @@ function buildDoc(): { xml: string; defIds: string[] } {
       '<concat><object_component object_ref="oval:t:obj:2" item_field="subexpression"/><literal_component>-</literal_component><object_component object_ref="oval:t:obj:2" item_field="subexpression"/></concat>',
     ],
     ['nums', 'int', '<split delimiter=","><literal_component>3,15</literal_component></split>'],
+    [
+      'td1',
+      'int',
+      '<time_difference><literal_component>20240301</literal_component><literal_component>2024-02-28</literal_component></time_difference>',
+    ],
+    [
+      'td2',
+      'int',
+      '<time_difference format_1="month_day_year" format_2="day_month_year"><literal_component>03/01/2024 10:00:00</literal_component><literal_component>28-02-2024</literal_component></time_difference>',
+    ],
+    [
+      'td3',
+      'int',
+      '<time_difference format_1="seconds_since_epoch" format_2="year_month_day"><literal_component>1709294400</literal_component><literal_component>2024/03/01 00:00:00</literal_component></time_difference>',
+    ],
+    [
+      'td4',
+      'int',
+      '<time_difference format_1="cim_datetime" format_2="year_month_day"><literal_component>20240301120000.000000+000</literal_component><literal_component>20240301T110000</literal_component></time_difference>',
+    ],
+    [
+      'td5',
+      'int',
+      '<time_difference format_2="year_month_day"><literal_component>2024-03-01</literal_component><literal_component>2024-03-02</literal_component></time_difference>',
+    ],
+    [
+      'td6',
+      'int',
+      '<time_difference format_1="month_day_year"><literal_component>Mar, 01 2024</literal_component><literal_component>20240229</literal_component></time_difference>',
+    ],
   ];
   variables.push('<external_variable id="oval:t:var:1" version="1" datatype="int" comment="missing"/>');
+  variables.push(
+    '<constant_variable id="oval:t:var:2" version="1" datatype="int" comment="two"><value>20</value><value>99</value></constant_variable>',
+  );
   vars.forEach(([name, dt, body], i) => {
     const num = String(100 + i);
     variables.push(

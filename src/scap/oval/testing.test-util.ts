@@ -9,7 +9,7 @@ import type { OvalItem, OvalProber, ProbeRequest, ProbeResult } from './types.js
 
 export const OVAL_HEAD = `<?xml version="1.0"?>
 <oval_definitions xmlns="http://oval.mitre.org/XMLSchema/oval-definitions-5" xmlns:oval="http://oval.mitre.org/XMLSchema/oval-common-5" xmlns:ind="http://oval.mitre.org/XMLSchema/oval-definitions-5#independent" xmlns:unix="http://oval.mitre.org/XMLSchema/oval-definitions-5#unix" xmlns:linux="http://oval.mitre.org/XMLSchema/oval-definitions-5#linux" xmlns:win="http://oval.mitre.org/XMLSchema/oval-definitions-5#windows" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<generator><oval:schema_version>5.11</oval:schema_version><oval:timestamp>2024-01-01T00:00:00</oval:timestamp></generator>
+<generator><oval:schema_version>5.11.1</oval:schema_version><oval:timestamp>2024-01-01T00:00:00</oval:timestamp></generator>
 `;
 
 export function defsDoc(parts: {
