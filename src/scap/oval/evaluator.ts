@@ -907,14 +907,12 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
   }
 
   function evalDefinition(id: string): Promise<DefinitionState> {
+    if (inProgress.has(id))
+      return Promise.resolve({
+        outcome: { id, result: 'error', messages: [`definition ${id} extends itself (cycle)`] },
+      });
     const hit = defs.get(id);
-    if (hit) {
-      if (inProgress.has(id))
-        return Promise.resolve({
-          outcome: { id, result: 'error', messages: [`definition ${id} extends itself (cycle)`] },
-        });
-      return hit;
-    }
+    if (hit) return hit;
     const p = (async (): Promise<DefinitionState> => {
       inProgress.add(id);
       try {

@@ -158,7 +158,8 @@ export function writeResults(data: ResultsData, directives: 'full' | 'thin'): st
     }
     o.push('      </definitions>');
   }
-  if (data.tests.size > 0) {
+  // Thin results carry no tests (the results schematron forbids them without full definition content).
+  if (data.tests.size > 0 && directives === 'full') {
     o.push('      <tests>');
     for (const [id, t] of data.tests) {
       const def = doc.tests.get(id);
