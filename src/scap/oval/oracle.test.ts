@@ -174,6 +174,20 @@ function buildDoc(): { xml: string; defIds: string[] } {
     testIds.push(addTest('oval:t:obj:2', 'all_exist', 'at least one', [vs]));
   });
   testIds.push(addTest('oval:t:obj:2', 'at_least_one_exists', 'none exist', ['oval:t:ste:1']));
+  // A state entity the items lack (no capture group → no subexpression), alone and under AND/OR.
+  objects.push(tfc('oval:t:obj:13', '/etc/test.conf', '^key2'));
+  states.push(
+    '<ind:textfilecontent54_state id="oval:t:ste:40" version="1" operator="OR"><ind:text operation="equals">nomatch</ind:text><ind:subexpression operation="equals">x</ind:subexpression></ind:textfilecontent54_state>',
+    '<ind:textfilecontent54_state id="oval:t:ste:41" version="1"><ind:text operation="pattern match">key2</ind:text></ind:textfilecontent54_state>',
+  );
+  testIds.push(addTest('oval:t:obj:13', 'all_exist', 'all', ['oval:t:ste:40']));
+  testIds.push(addTest('oval:t:obj:13', 'all_exist', 'all', ['oval:t:ste:41', 'oval:t:ste:1'], 'OR'));
+  testIds.push(addTest('oval:t:obj:13', 'all_exist', 'all', ['oval:t:ste:41', 'oval:t:ste:1'], 'AND'));
+  // A deprecated definition without criteria.
+  defs.push(
+    '<definition class="compliance" id="oval:t:def:9999" version="1" deprecated="true"><metadata><title>d</title><description>d</description></metadata></definition>',
+  );
+  defIds.push('oval:t:def:9999');
   // Missing external variable: in a state (error) and in an object (does not exist).
   testIds.push(addTest('oval:t:obj:1', 'all_exist', 'all', ['oval:t:ste:4']));
   testIds.push(addTest('oval:t:obj:11', 'at_least_one_exists', 'all', []));
