@@ -123,7 +123,7 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
   const objects = new Map<string, Promise<Collected>>();
   const objectDone = new Map<string, Collected>();
   const vars = new Map<string, Promise<VarResult>>();
-  const itemIndex = new Map<string, StoredItem>();
+  const allItems: StoredItem[] = [];
   let nextItemId = 1;
   let collectMs = 0;
   let totalMs = 0;
@@ -134,16 +134,25 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
   };
 
   // ------------------------------------------------------------------ items
-  function itemKey(item: OvalItem): string {
-    return JSON.stringify([item.type, item.family, item.status, item.entities]);
-  }
+  // Items get ids as they arrive (an item object seen again keeps its id). Content identity, which set
+  // operations need, is computed lazily and only for the items of a set.
+  const itemIds = new WeakMap<OvalItem, StoredItem>();
+  const contentKeys = new WeakMap<StoredItem, string>();
   function store(item: OvalItem): StoredItem {
-    const key = itemKey(item);
-    const hit = itemIndex.get(key);
+    const hit = itemIds.get(item);
     if (hit) return hit;
     const s = { id: nextItemId++, item };
-    itemIndex.set(key, s);
+    itemIds.set(item, s);
+    allItems.push(s);
     return s;
+  }
+  function contentKey(s: StoredItem): string {
+    let k = contentKeys.get(s);
+    if (k === undefined) {
+      k = JSON.stringify([s.item.type, s.item.family, s.item.status, s.item.entities]);
+      contentKeys.set(s, k);
+    }
+    return k;
   }
 
   // ------------------------------------------------------------------ variables
@@ -654,11 +663,20 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
     let items: StoredItem[];
     if (!b) items = a.items;
     else if (set.operator === 'UNION') {
-      const seen = new Set(a.items.map((x) => x.id));
-      items = [...a.items, ...b.items.filter((x) => !seen.has(x.id))];
+      const seen = new Set(a.items.map(contentKey));
+      items = [...a.items];
+      for (const x of b.items) {
+        const k = contentKey(x);
+        if (!seen.has(k)) {
+          seen.add(k);
+          items.push(x);
+        }
+      }
     } else {
-      const inB = new Set(b.items.map((x) => x.id));
-      items = a.items.filter((x) => (set.operator === 'INTERSECTION' ? inB.has(x.id) : !inB.has(x.id)));
+      const inB = new Set(b.items.map(contentKey));
+      items = a.items.filter((x) =>
+        set.operator === 'INTERSECTION' ? inB.has(contentKey(x)) : !inB.has(contentKey(x)),
+      );
     }
     return { flag: flag === 'complete' && items.length === 0 ? 'does not exist' : flag, items, messages };
   }
@@ -962,7 +980,7 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
         definitions: defDone,
         tests: testDone,
         objects: objectDone,
-        items: [...itemIndex.values()],
+        items: allItems,
         variables: vars,
         systemInfo: opts.systemInfo,
       };
