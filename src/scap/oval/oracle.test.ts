@@ -183,6 +183,27 @@ function buildDoc(): { xml: string; defIds: string[] } {
   testIds.push(addTest('oval:t:obj:13', 'all_exist', 'all', ['oval:t:ste:40']));
   testIds.push(addTest('oval:t:obj:13', 'all_exist', 'all', ['oval:t:ste:41', 'oval:t:ste:1'], 'OR'));
   testIds.push(addTest('oval:t:obj:13', 'all_exist', 'all', ['oval:t:ste:41', 'oval:t:ste:1'], 'AND'));
+  // Nested sets, a filter inside a set, sets with an object that does not exist.
+  objects.push(
+    `<ind:textfilecontent54_object id="oval:t:obj:14" version="1"><set set_operator="UNION"><set><object_reference>oval:t:obj:1</object_reference><object_reference>oval:t:obj:2</object_reference></set><set><object_reference>oval:t:obj:3</object_reference></set></set></ind:textfilecontent54_object>`,
+    `<ind:textfilecontent54_object id="oval:t:obj:15" version="1"><set><object_reference>oval:t:obj:2</object_reference><filter action="exclude">oval:t:ste:42</filter></set></ind:textfilecontent54_object>`,
+    set('oval:t:obj:16', 'COMPLEMENT', 'oval:t:obj:2', 'oval:t:obj:4'),
+    set('oval:t:obj:17', 'INTERSECTION', 'oval:t:obj:2', 'oval:t:obj:4'),
+    set('oval:t:obj:18', 'UNION', 'oval:t:obj:4', 'oval:t:obj:3'),
+    set('oval:t:obj:19', 'COMPLEMENT', 'oval:t:obj:4', 'oval:t:obj:2'),
+  );
+  states.push(
+    '<ind:textfilecontent54_state id="oval:t:ste:42" version="1"><ind:text operation="pattern match">30$</ind:text></ind:textfilecontent54_state>',
+  );
+  for (const obj of [
+    'oval:t:obj:14',
+    'oval:t:obj:15',
+    'oval:t:obj:16',
+    'oval:t:obj:17',
+    'oval:t:obj:18',
+    'oval:t:obj:19',
+  ])
+    for (const ce of ['all_exist', 'none_exist']) testIds.push(addTest(obj, ce, 'all', []));
   // A deprecated definition without criteria.
   defs.push(
     '<definition class="compliance" id="oval:t:def:9999" version="1" deprecated="true"><metadata><title>d</title><description>d</description></metadata></definition>',
