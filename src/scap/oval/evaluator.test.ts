@@ -108,7 +108,9 @@ test('a test type without a probe is unknown (not collected), never a pass; any_
       '<win:registry_object id="oval:x:obj:1" version="1"><win:hive>HKEY_LOCAL_MACHINE</win:hive><win:key>k</win:key><win:name>n</win:name></win:registry_object>',
   });
   const ev = createOvalEvaluator(load(xml), { probers: [new TableProber(new Map())] });
-  assert.equal((await ev.evaluateDefinition('oval:x:def:1')).result, 'unknown');
+  const d1 = await ev.evaluateDefinition('oval:x:def:1');
+  assert.equal(d1.result, 'unknown');
+  assert.match(d1.messages.join(' '), /no probe collects windows:registry_object/);
   assert.equal((await ev.evaluateDefinition('oval:x:def:2')).result, 'true');
   assert.match(ev.resultsXml(), /flag="not collected"/);
 });

@@ -889,7 +889,9 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
   async function criteria(node: CriteriaNode, messages: string[]): Promise<CriteriaOutcome> {
     if (node.kind === 'criterion') {
       const t = await evaluateTest(node.testRef);
-      for (const m of t.messages) if (t.result === 'error' && !messages.includes(m)) messages.push(m);
+      // Say why a test could not decide (error, or unknown such as an object no probe collects).
+      if (t.result === 'error' || t.result === 'unknown')
+        for (const m of t.messages) if (!messages.includes(m)) messages.push(m);
       return {
         kind: 'criterion',
         node,
