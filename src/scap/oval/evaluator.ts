@@ -901,7 +901,7 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
     }
     if (node.kind === 'extend') {
       const d = await evalDefinition(node.definitionRef);
-      if (d.outcome.result === 'error')
+      if (d.outcome.result === 'error' || d.outcome.result === 'unknown')
         messages.push(...d.outcome.messages.filter((m) => !messages.includes(m)));
       return {
         kind: 'extend',
