@@ -191,6 +191,45 @@ test('probe requests carry resolved variables, var_check, nil, behaviors, and a 
   assert.match(ev.resultsXml(), /<variable_value variable_id="oval:x:var:1">\^\/etc\$<\/variable_value>/);
 });
 
+test('filters are offered to probes as a synchronous keep() predicate and applied again afterwards', async () => {
+  const xml = defsDoc({
+    definitions: definition('oval:x:def:1', '<criteria><criterion test_ref="oval:x:tst:1"/></criteria>'),
+    tests: tfcTest('oval:x:tst:1', 'oval:x:obj:1', 'check="all" check_existence="all_exist"', [
+      'oval:x:ste:1',
+    ]),
+    objects: tfcObject('oval:x:obj:1', '<filter action="exclude">oval:x:ste:2</filter>'),
+    states:
+      lt('oval:x:ste:1', '7') +
+      '<ind:textfilecontent54_state id="oval:x:ste:2" version="1"><ind:subexpression operation="pattern match" var_ref="oval:x:var:1"/></ind:textfilecontent54_state>',
+    variables:
+      '<constant_variable id="oval:x:var:1" version="1" datatype="string" comment="c"><value>^9</value></constant_variable>',
+  });
+  for (const useKeep of [true, false]) {
+    const prober = new TableProber(
+      new Map([
+        [
+          'oval:x:obj:1',
+          (req) => {
+            assert.equal(typeof req.keep, 'function');
+            const all = [tfcItem('5'), tfcItem('9'), tfcItem('91')];
+            assert.deepEqual(
+              all.map((i) => req.keep!(i)),
+              [true, false, false],
+            );
+            return { flag: 'complete', items: useKeep ? all.filter((i) => req.keep!(i)) : all, messages: [] };
+          },
+        ],
+      ]),
+    );
+    const ev = createOvalEvaluator(load(xml), { probers: [prober] });
+    assert.equal(
+      (await ev.evaluateDefinition('oval:x:def:1')).result,
+      'true',
+      `probe used keep: ${String(useKeep)}`,
+    );
+  }
+});
+
 test('external variables: supplied values are used, a missing one makes the object not exist and a state error', async () => {
   const xml = defsDoc({
     definitions:
