@@ -158,6 +158,37 @@ test('a broken definition is error with a message; the others still evaluate', a
   assert.equal((await ev.evaluateDefinition('oval:x:def:404')).result, 'error');
 });
 
+test('reference cycles between variables and objects are error, not a hang; concurrent calls are serialized', async () => {
+  const xml = defsDoc({
+    definitions:
+      definition('oval:x:def:1', '<criteria><criterion test_ref="oval:x:tst:1"/></criteria>') +
+      definition('oval:x:def:2', '<criteria><criterion test_ref="oval:x:tst:2"/></criteria>') +
+      definition('oval:x:def:3', '<criteria><criterion test_ref="oval:x:tst:3"/></criteria>'),
+    tests:
+      '<ind:variable_test id="oval:x:tst:1" version="1" check="all"><ind:object object_ref="oval:x:obj:1"/></ind:variable_test>' +
+      tfcTest('oval:x:tst:2', 'oval:x:obj:2', 'check="all" check_existence="at_least_one_exists"') +
+      tfcTest('oval:x:tst:3', 'oval:x:obj:3', 'check="all" check_existence="at_least_one_exists"'),
+    objects:
+      '<ind:variable_object id="oval:x:obj:1" version="1"><ind:var_ref>oval:x:var:1</ind:var_ref></ind:variable_object>' +
+      '<ind:textfilecontent54_object id="oval:x:obj:2" version="1"><ind:filepath var_ref="oval:x:var:2"/><ind:pattern operation="pattern match">.</ind:pattern><ind:instance datatype="int">1</ind:instance></ind:textfilecontent54_object>' +
+      tfcObject('oval:x:obj:3'),
+    variables:
+      '<local_variable id="oval:x:var:1" version="1" datatype="string" comment="c"><concat><literal_component>a</literal_component><variable_component var_ref="oval:x:var:1"/></concat></local_variable>' +
+      '<local_variable id="oval:x:var:2" version="1" datatype="string" comment="c"><object_component object_ref="oval:x:obj:2" item_field="filepath"/></local_variable>',
+  });
+  const table = new Map([
+    ['oval:x:obj:3', { flag: 'complete' as const, items: [tfcItem('5')], messages: [] }],
+  ]);
+  const ev = createOvalEvaluator(load(xml), { probers: [new TableProber(table)] });
+  const [d1, d2, d3] = await Promise.all(
+    ['oval:x:def:1', 'oval:x:def:2', 'oval:x:def:3'].map((id) => ev.evaluateDefinition(id)),
+  );
+  assert.equal(d1!.result, 'error');
+  assert.equal(d2!.result, 'false', 'an object whose variable cannot be computed does not exist (OpenSCAP)');
+  assert.equal(d3!.result, 'true');
+  assert.match(ev.resultsXml(), /cycle/);
+});
+
 test('probe requests carry resolved variables, var_check, nil, behaviors, and a matcher with OVAL semantics', async () => {
   const xml = defsDoc({
     definitions: definition('oval:x:def:1', '<criteria><criterion test_ref="oval:x:tst:1"/></criteria>'),

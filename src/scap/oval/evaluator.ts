@@ -128,7 +128,7 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
   let nextItemId = 1;
   let collectMs = 0;
   let totalMs = 0;
-  let depth = 0;
+  let queue: Promise<void> = Promise.resolve();
 
   const fail = (msg: string): never => {
     throw new ContentError(msg);
@@ -157,13 +157,28 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
   }
 
   // ------------------------------------------------------------------ variables
+  // Evaluation is serialized (see evaluateDefinition), so "in progress" means "on the current chain":
+  // asking again for a variable or an object being computed is a reference cycle in the content.
+  const varsInProgress = new Set<string>();
+  const objectsInProgress = new Set<string>();
+
   function resolveVar(id: string): Promise<VarResult> {
+    if (varsInProgress.has(id))
+      return Promise.resolve({
+        flag: 'error',
+        values: [],
+        messages: [`variable ${id} refers to itself (cycle)`],
+      });
     let p = vars.get(id);
     if (!p) {
-      p = computeVar(id).then((r) => {
-        varDone.set(id, r);
-        return r;
-      });
+      varsInProgress.add(id);
+      p = computeVar(id)
+        .catch((e: unknown): VarResult => ({ flag: 'error', values: [], messages: [errorMessage(e)] }))
+        .then((r) => {
+          varsInProgress.delete(id);
+          varDone.set(id, r);
+          return r;
+        });
       vars.set(id, p);
     }
     return p;
@@ -485,18 +500,28 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
 
   // ------------------------------------------------------------------ objects
   function collectObject(obj: ObjectDef): Promise<Collected> {
+    if (objectsInProgress.has(obj.id))
+      return Promise.resolve({
+        flag: 'error',
+        items: [],
+        messages: [`object ${obj.id} depends on itself (cycle)`],
+        bindings: new Map<string, string[]>(),
+      });
     let p = objects.get(obj.id);
     if (!p) {
-      p = doCollect(obj).catch((e: unknown) => ({
-        flag: 'error' as const,
-        items: [],
-        messages: [errorMessage(e)],
-        bindings: new Map<string, string[]>(),
-      }));
-      p.then(
-        (c) => objectDone.set(obj.id, c),
-        () => undefined,
-      );
+      objectsInProgress.add(obj.id);
+      p = doCollect(obj)
+        .catch((e: unknown): Collected => ({
+          flag: 'error',
+          items: [],
+          messages: [errorMessage(e)],
+          bindings: new Map<string, string[]>(),
+        }))
+        .then((c) => {
+          objectsInProgress.delete(obj.id);
+          objectDone.set(obj.id, c);
+          return c;
+        });
       objects.set(obj.id, p);
     }
     return p;
@@ -989,16 +1014,22 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
   }
 
   return {
-    async evaluateDefinition(id: string): Promise<DefinitionOutcome> {
-      const t0 = performance.now();
-      depth++;
-      try {
-        const d = await evalDefinition(id);
-        return d.outcome;
-      } finally {
-        depth--;
-        if (depth === 0) totalMs += performance.now() - t0;
-      }
+    evaluateDefinition(id: string): Promise<DefinitionOutcome> {
+      // Calls are serialized: concurrent callers queue, which keeps cycle detection exact and probes
+      // from competing for the target.
+      const run = queue.then(async () => {
+        const t0 = performance.now();
+        try {
+          return (await evalDefinition(id)).outcome;
+        } finally {
+          totalMs += performance.now() - t0;
+        }
+      });
+      queue = run.then(
+        () => undefined,
+        () => undefined,
+      );
+      return run;
     },
     resultsXml(o?: { directives?: 'full' | 'thin' }): string {
       const data: ResultsData = {
