@@ -8,7 +8,7 @@ import { parseXml } from '../xml.js';
 import { BulwarkError } from '../../core/errors.js';
 import { createOvalEvaluator, loadOvalDocument, type OvalEvaluatorOptions } from './index.js';
 import type { OvalItem, ProbeResult } from './types.js';
-import { TableProber, defsDoc, definition, item } from './testing.test-util.js';
+import { TableProber, defsDoc, definition, item } from './testing.js';
 
 const load = (xml: string) => loadOvalDocument(parseXml(xml, { fileName: 'defs.xml' }), 'defs.xml');
 

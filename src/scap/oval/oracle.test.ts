@@ -7,13 +7,55 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parseXml, descendants } from '../xml.js';
 import { createOvalEvaluator, loadOvalDocument } from './index.js';
-import { FixtureTextProber, defsDoc, definition } from './testing.test-util.js';
+import { defsDoc, definition } from './testing.js';
+import type { OvalItem, OvalProber, ProbeRequest, ProbeResult } from './types.js';
+
+/** textfilecontent54 over files under `root` (filepath with equals, pattern, instance), multiline like OpenSCAP's default. */
+class FixtureTextProber implements OvalProber {
+  calls = 0;
+  constructor(private readonly root: string) {}
+  supports(type: string): boolean {
+    return type === 'textfilecontent54_object';
+  }
+  collect(req: ProbeRequest): Promise<ProbeResult> {
+    this.calls++;
+    const fp = req.entities.filepath?.values[0] ?? '';
+    const file = join(this.root, fp);
+    if (!existsSync(file)) return Promise.resolve({ flag: 'does not exist', items: [], messages: [] });
+    const text = readFileSync(file, 'utf8');
+    const patterns = req.entities.pattern?.values ?? [];
+    const items: OvalItem[] = [];
+    for (const pattern of patterns) {
+      const re = req.regex(pattern, 'mg');
+      let instance = 0;
+      for (const m of text.matchAll(re)) {
+        instance++;
+        if (!req.matches('instance', String(instance))) continue;
+        items.push({
+          type: 'textfilecontent_item',
+          family: 'independent',
+          status: 'exists',
+          entities: {
+            filepath: [{ value: fp, datatype: 'string' }],
+            path: [{ value: fp.replace(/\/[^/]*$/, '') || '/', datatype: 'string' }],
+            filename: [{ value: fp.replace(/^.*\//, ''), datatype: 'string' }],
+            pattern: [{ value: pattern, datatype: 'string' }],
+            instance: [{ value: String(instance), datatype: 'int' }],
+            text: [{ value: m[0], datatype: 'string' }],
+            subexpression: m.slice(1).map((v) => ({ value: v ?? '', datatype: 'string' as const })),
+          },
+        });
+      }
+    }
+    return Promise.resolve({ flag: 'complete', items, messages: [] });
+  }
+}
 
 function hasOscap(): boolean {
   const r = spawnSync('oscap', ['--version']);

@@ -1,10 +1,8 @@
 /**
- * Test doubles of the probe contract for the OVAL evaluator's tests: a prober answering from a table,
- * and a small textfilecontent54 prober over a fixture directory (enough to compare with OpenSCAP on
- * the same files). Used only by tests.
+ * Test support for the OVAL evaluator's tests: OVAL documents built from parts, and a test double of
+ * the probe contract answering from a table. No I/O (the fixture-directory prober lives in
+ * oracle.test.ts). Used only by tests.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { OvalItem, OvalProber, ProbeRequest, ProbeResult } from './types.js';
 
 export const OVAL_HEAD = `<?xml version="1.0"?>
@@ -71,45 +69,4 @@ export function item(
       datatype: /^\d+$/.test(value) && k === 'instance' ? 'int' : 'string',
     }));
   return { type, family: 'independent', status, entities: e };
-}
-
-/** textfilecontent54 over files under `root` (filepath with equals, pattern, instance), multiline like OpenSCAP's default. */
-export class FixtureTextProber implements OvalProber {
-  calls = 0;
-  constructor(private readonly root: string) {}
-  supports(type: string): boolean {
-    return type === 'textfilecontent54_object';
-  }
-  collect(req: ProbeRequest): Promise<ProbeResult> {
-    this.calls++;
-    const fp = req.entities.filepath?.values[0] ?? '';
-    const file = join(this.root, fp);
-    if (!existsSync(file)) return Promise.resolve({ flag: 'does not exist', items: [], messages: [] });
-    const text = readFileSync(file, 'utf8');
-    const patterns = req.entities.pattern?.values ?? [];
-    const items: OvalItem[] = [];
-    for (const pattern of patterns) {
-      const re = req.regex(pattern, 'mg');
-      let instance = 0;
-      for (const m of text.matchAll(re)) {
-        instance++;
-        if (!req.matches('instance', String(instance))) continue;
-        items.push({
-          type: 'textfilecontent_item',
-          family: 'independent',
-          status: 'exists',
-          entities: {
-            filepath: [{ value: fp, datatype: 'string' }],
-            path: [{ value: fp.replace(/\/[^/]*$/, '') || '/', datatype: 'string' }],
-            filename: [{ value: fp.replace(/^.*\//, ''), datatype: 'string' }],
-            pattern: [{ value: pattern, datatype: 'string' }],
-            instance: [{ value: String(instance), datatype: 'int' }],
-            text: [{ value: m[0], datatype: 'string' }],
-            subexpression: m.slice(1).map((v) => ({ value: v ?? '', datatype: 'string' as const })),
-          },
-        });
-      }
-    }
-    return Promise.resolve({ flag: 'complete', items, messages: [] });
-  }
 }
