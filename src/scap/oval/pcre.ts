@@ -69,7 +69,15 @@ const POSIX: Record<string, string> = {
   ascii: '\\x00-\\x7f',
 };
 /** Complements of the POSIX sets over the UTF-16 code unit range (for [:^name:] and \S-like escapes). */
+const complementCache = new Map<Array<[number, number]>, string>();
 function complementRanges(ranges: Array<[number, number]>): string {
+  const hit = complementCache.get(ranges);
+  if (hit !== undefined) return hit;
+  const text = computeComplement(ranges);
+  complementCache.set(ranges, text);
+  return text;
+}
+function computeComplement(ranges: Array<[number, number]>): string {
   const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
   let out = '';
   let next = 0;

@@ -139,6 +139,9 @@ function entityXml(prefix: string, name: string, e: ItemEntity, indent: string):
   return `${indent}<${prefix}:${name}${dt}${st}>${escapeXml(e.value)}</${prefix}:${name}>\n`;
 }
 
+/** The definitions copy of a document, serialized once. */
+const definitionsCopy = new WeakMap<OvalDocument, string>();
+
 export function writeResults(data: ResultsData, directives: 'full' | 'thin'): string {
   const { doc } = data;
   const o: string[] = [];
@@ -156,7 +159,14 @@ export function writeResults(data: ResultsData, directives: 'full' | 'thin'): st
   for (const k of ['true', 'false', 'unknown', 'error', 'not_evaluated', 'not_applicable'])
     o.push(`    <definition_${k} reported="true" content="${directives}"/>`);
   o.push('  </directives>');
-  serializeElement(doc.root, o, null, '  ');
+  let copy = definitionsCopy.get(doc);
+  if (copy === undefined) {
+    const parts: string[] = [];
+    serializeElement(doc.root, parts, null, '  ');
+    copy = parts.join('\n');
+    definitionsCopy.set(doc, copy);
+  }
+  o.push(copy);
   o.push('  <results>');
   o.push('    <system>');
   if (data.definitions.size > 0) {
