@@ -25,7 +25,7 @@ function run(bin: string, args: string[], cwd: string): Promise<void> {
     execFile(bin, args, { cwd, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C' } }, (err) => {
       // oscap exits 2 when a definition is false: still a valid run.
       if (err && (err as { code?: unknown }).code !== 2)
-        reject(err instanceof Error ? err : new Error(String(err)));
+        reject(err instanceof Error ? err : new Error(`${bin} failed`));
       else resolve();
     });
   });
