@@ -292,8 +292,8 @@ async function matchPaths(
       if (!ents) continue;
       const anc = new Set(ancestors).add(key(node.fst!));
       const kids: Node[] = [];
-      for (const e of ents) {
-        const c = childNode(view, node, e.name, e.st, true);
+      for (let i = 0; i < ents.length; i++) {
+        const c = childNode(view, node, ents.names[i]!, ents.stat(i), true);
         const child = c instanceof Promise ? await c : c;
         if (child.fst?.type === 'dir' && anc.has(key(child.fst))) continue; // cycle
         kids.push(child);
@@ -349,8 +349,8 @@ async function recursePath(
           if (w) await w;
         } else {
           const ents = await view.list(root.real, false);
-          for (const e of ents ?? []) {
-            const c = childNode(view, root, e.name, e.st, true);
+          for (let i = 0; i < (ents?.length ?? 0); i++) {
+            const c = childNode(view, root, ents!.names[i]!, ents!.stat(i), true);
             const child = c instanceof Promise ? await c : c;
             if (child.lst.type !== 'dir' && child.fst?.type !== 'dir' && nameMatches(child)) {
               const w = emit(fileHit(child));
@@ -408,8 +408,8 @@ async function recursePath(
     if (!ents) continue;
     const anc = new Set(ancestors).add(key(cur.fst!));
     const kids: { node: Node; level: number; ancestors: Set<string> }[] = [];
-    for (const e of ents) {
-      const c = childNode(view, cur, e.name, e.st, b.recurseLinks);
+    for (let i = 0; i < ents.length; i++) {
+      const c = childNode(view, cur, ents.names[i]!, ents.stat(i), b.recurseLinks);
       const child = c instanceof Promise ? await c : c;
       kids.push({ node: child, level: level + 1, ancestors: anc });
     }
