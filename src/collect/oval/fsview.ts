@@ -214,6 +214,7 @@ export class FsView {
   private readonly lists = new Map<string, Listing | null>();
   private readonly stats = new Map<string, Stat | null>();
   private readonly bulk = new Set<string>();
+  private findLock: Promise<void> = Promise.resolve();
   private mountsP: Promise<void> | undefined;
   /** Devices of local file systems (oscap's rule); null when unknown (offline: all local). */
   private localDevs: Set<number> | null = null;
@@ -352,12 +353,23 @@ export class FsView {
     const got = this.lists.get(realDir);
     if (got !== undefined) return got;
     if (this.isPruned(realDir)) return null;
-    const coveredByBulk = [...this.bulk].some((b) => under(realDir, b));
-    if (deep && !coveredByBulk) {
-      const bin = await this.findBin;
-      if (bin && (await this.runFind(bin, realDir))) {
-        const after = this.lists.get(realDir);
-        if (after !== undefined) return after;
+    if (deep) {
+      // One find at a time: objects collected concurrently must not walk the same tree twice.
+      const prev = this.findLock;
+      let release!: () => void;
+      this.findLock = new Promise<void>((r) => (release = r));
+      await prev;
+      try {
+        const again = this.lists.get(realDir);
+        if (again !== undefined) return again;
+        const coveredByBulk = [...this.bulk].some((b) => under(realDir, b));
+        const bin = coveredByBulk ? null : await this.findBin;
+        if (bin && (await this.runFind(bin, realDir))) {
+          const after = this.lists.get(realDir);
+          if (after !== undefined) return after;
+        }
+      } finally {
+        release();
       }
     }
     this.counters.dirLists++;
