@@ -198,6 +198,8 @@ const key = (st: Stat) => `${st.dev}:${st.ino}`;
 
 interface Node {
   logical: string;
+  /** Last component of the logical path. */
+  name: string;
   real: string;
   lst: Stat;
   fst: Stat | null;
@@ -208,9 +210,10 @@ async function rootNode(view: FsView, logical: string): Promise<Node | null> {
   if (real === null) return null;
   const lst = await view.lstat(real);
   if (!lst) return null;
-  if (lst.type !== 'symlink') return { logical, real, lst, fst: lst };
+  const name = path.posix.basename(logical);
+  if (lst.type !== 'symlink') return { logical, name, real, lst, fst: lst };
   const f = await view.follow(logical);
-  return { logical, real: f ? f.real : real, lst, fst: f ? f.st : null };
+  return { logical, name, real: f ? f.real : real, lst, fst: f ? f.st : null };
 }
 
 function childNode(
@@ -222,8 +225,10 @@ function childNode(
 ): Node | Promise<Node> {
   const logical = join(parent.logical, name);
   const real = join(parent.real, name);
-  if (st.type !== 'symlink' || !follow) return { logical, real, lst: st, fst: st };
-  return view.follow(real).then((f) => ({ logical, real: f ? f.real : real, lst: st, fst: f ? f.st : null }));
+  if (st.type !== 'symlink' || !follow) return { logical, name, real, lst: st, fst: st };
+  return view
+    .follow(real)
+    .then((f) => ({ logical, name, real: f ? f.real : real, lst: st, fst: f ? f.st : null }));
 }
 
 /** Receives what a walk finds; a returned promise is awaited before the walk goes on. */
@@ -327,8 +332,7 @@ async function recursePath(
     fst: n.fst,
     real: n.real,
   });
-  const nameMatches = (n: Node) =>
-    filename !== null && req.matches(filename.name, path.posix.basename(n.logical));
+  const nameMatches = (n: Node) => filename !== null && req.matches(filename.name, n.name);
   const startDev = (m.fst ?? m.lst).dev;
 
   if (b.direction === 'none' && collectDirs) {
