@@ -98,13 +98,11 @@ export async function openSource(
     const r = await sql<{ day: string; score: number | string | null; assets: number | string }>`
       select substr(started_at, 1, 10) as day, avg(score) as score, count(distinct asset_id) as assets
       from scans group by substr(started_at, 1, 10) order by day desc limit 90`.execute(store.db);
-    meta.trend = r.rows
-      .reverse()
-      .map((x) => ({
-        at: x.day,
-        score: x.score === null ? null : Math.round(Number(x.score) * 10) / 10,
-        assets: Number(x.assets),
-      }));
+    meta.trend = r.rows.reverse().map((x) => ({
+      at: x.day,
+      score: x.score === null ? null : Math.round(Number(x.score) * 10) / 10,
+      assets: Number(x.assets),
+    }));
   }
   const canonical = (id: string) => canonicalRuleId(catalogue, id);
 

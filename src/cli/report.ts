@@ -177,6 +177,33 @@ export async function htmlToPdf(htmlFile: string, pdfFile: string): Promise<void
   }
 }
 
+/** `scan --report FILE` in a format other than JSON: one asset, the scan just run. */
+export async function writeScanReport(
+  format: string,
+  meta: ReportMeta,
+  asset: AssetReport,
+  file: string,
+  storedIn: string | null,
+): Promise<void> {
+  const fmt = (format === 'pdf' ? 'html' : format) as Exclude<ReportFormat, 'pdf' | 'text'>;
+  const renderer = await rendererFor(fmt, meta, { storedIn });
+  const target =
+    format === 'pdf'
+      ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-report-')), 'report.html')
+      : file;
+  const { out, done } = openOutput(target);
+  await renderTo(out, renderer, 1, () => Promise.resolve(asset), [asset]);
+  await done();
+  if (format === 'pdf') {
+    try {
+      await htmlToPdf(target, path.resolve(file));
+      fs.chmodSync(path.resolve(file), 0o600);
+    } finally {
+      fs.rmSync(path.dirname(target), { recursive: true, force: true });
+    }
+  }
+}
+
 interface ReportFlags {
   scan?: string;
   asset?: string;
