@@ -165,7 +165,7 @@ section{background:#fff;border:1px solid var(--line);border-radius:6px;padding:1
 #summary{order:-4}#charts{order:-3}#compliance{order:-2}#fleet-rules{order:-1}
 h2{font-size:17px;margin:4px 0 10px}h3{font-size:15px;margin:10px 0 6px}h4{font-size:13px;margin:10px 0 4px;color:var(--muted)}
 .kpis{display:flex;flex-wrap:wrap;gap:12px}.kpi{border:1px solid var(--line);border-radius:6px;padding:8px 12px;min-width:110px}.kpi b{display:block;font-size:22px}
-.charts{display:flex;flex-wrap:wrap;gap:16px}.chart{max-width:100%;height:auto;font:12px system-ui,sans-serif}.chart .ct{font-weight:600}
+.charts{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}.chart{max-width:100%;height:auto;font:12px system-ui,sans-serif}.chart .ct{font-weight:600}
 .badge{display:inline-block;min-width:86px;text-align:center;border-radius:4px;padding:1px 6px;color:#fff;font-size:12px;margin-right:6px}
 .sev{display:inline-block;min-width:58px;font-size:12px;font-weight:600}
 .controls{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin:6px 0 10px}.controls input{min-width:240px}
@@ -444,6 +444,16 @@ export function htmlRenderer(meta: ReportMeta, opts: HtmlOptions = {}): Renderer
     );
   }
 
+  function rulesCell(rules: ComplianceReport['controls'][number]['rules']): string {
+    const line = (t: (typeof rules)[number]) => `<code>${esc(t.rule)}</code> ${t.fail}/${t.pass}/${t.waived}`;
+    if (rules.length <= 4) return rules.map(line).join('<br>');
+    const failing = rules.filter((t) => t.fail > 0);
+    return (
+      failing.map(line).join('<br>') +
+      `<details><summary class="muted">${rules.length} rules, ${failing.length} failing</summary>${rules.map(line).join('<br>')}</details>`
+    );
+  }
+
   function complianceSection(c: ComplianceReport): string {
     const color: Record<string, string> = {
       pass: STATUS_COLOR.pass,
@@ -472,11 +482,7 @@ export function htmlRenderer(meta: ReportMeta, opts: HtmlOptions = {}): Renderer
       c.controls
         .map(
           (ctl) =>
-            `<tr class="row" data-status="${ctl.status}" data-severity="" data-area=""><td><b>${esc(ctl.id)}</b> ${esc(ctl.title)}</td><td><span class="badge" style="background:${color[ctl.status] ?? '#999'}">${esc(ctl.status.replace('_', ' '))}</span></td><td>${ctl.rules
-              .map((t) => `<code>${esc(t.rule)}</code> ${t.fail}/${t.pass}/${t.waived}`)
-              .join(
-                '<br>',
-              )}</td><td>${ctl.manual ? `<i>manual:</i> ${esc(ctl.manual)}<br>` : ''}${ctl.evidence
+            `<tr class="row" data-status="${ctl.status}" data-severity="" data-area=""><td><b>${esc(ctl.id)}</b> ${esc(ctl.title)}</td><td><span class="badge" style="background:${color[ctl.status] ?? '#999'}">${esc(ctl.status.replace('_', ' '))}</span></td><td>${rulesCell(ctl.rules)}</td><td>${ctl.manual ? `<i>manual:</i> ${esc(ctl.manual)}<br>` : ''}${ctl.evidence
               .slice(0, 5)
               .map((e) => esc(e))
               .join('<br>')}</td></tr>`,
@@ -488,7 +494,10 @@ export function htmlRenderer(meta: ReportMeta, opts: HtmlOptions = {}): Renderer
 
   return {
     begin() {
-      const title = `Bulwark report — ${meta.scope.kind} ${meta.scope.label}`;
+      const title =
+        meta.scope.kind === 'fleet'
+          ? 'Bulwark fleet report'
+          : `Bulwark report — ${meta.scope.kind} ${meta.scope.label}`;
       return (
         `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
         `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">` +
