@@ -97,7 +97,7 @@ async function exportPack(o: ExportFlags, version: string): Promise<{ dir: strin
     const write = async (rel: string, fmt: Parameters<typeof rendererFor>[0], facts = false) => {
       const { out, done } = openOutput(sub(rel));
       const renderer = await rendererFor(fmt, src.meta, { storedIn: store.file });
-      await renderTo(out, renderer, src.scans.length, (i) => src.load(src.scans[i]!, { facts }), preloaded);
+      await renderTo(out, renderer, () => preloaded ?? src.all({ facts }));
       await done();
     };
     for (const [fmt, name] of REPORTS) await write(`reports/${name}`, fmt);

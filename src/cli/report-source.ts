@@ -5,13 +5,15 @@
  */
 import { sql } from 'kysely';
 import { BulwarkError } from '../core/errors.js';
-import type { ResultStatus, Severity } from '../core/types.js';
+import type { Evidence, ResultStatus, Severity } from '../core/types.js';
 import type { Catalogue } from '../engine/profile.js';
 import { canonicalRuleId } from '../engine/profile.js';
 import { summarise } from '../engine/score.js';
 import type { Rule } from '../engine/rule.js';
 import type { AssetReport, ReportMeta, ReportResult, RuleInfo } from '../report/model.js';
-import type { Store } from '../store/db.js';
+import type { AssetTable, ResultTable, ScanTable, Store } from '../store/db.js';
+import type { Asset } from '../core/asset.js';
+import { isExpired, waiverIndex } from '../core/waiver.js';
 
 export interface Scope {
   scan?: string;
@@ -42,6 +44,55 @@ export interface Source {
   /** The scans in scope, in report order (by asset name). */
   scans: { id: string; asset_id: string }[];
   load(scan: { id: string; asset_id: string }, opts?: { facts?: boolean }): Promise<AssetReport>;
+  /** Every scan in scope, in order, read from the store a page at a time. */
+  all(opts?: { facts?: boolean; pageSize?: number }): AsyncGenerator<AssetReport>;
+}
+
+type ScanRow = Pick<
+  ScanTable,
+  | 'id'
+  | 'started_at'
+  | 'finished_at'
+  | 'duration_ms'
+  | 'mode'
+  | 'target_kind'
+  | 'target_root'
+  | 'profile'
+  | 'tailoring'
+  | 'policies'
+  | 'bulwark_version'
+  | 'score'
+  | 'counts'
+>;
+
+function parseList(t: string): string[] {
+  try {
+    const v: unknown = JSON.parse(t);
+    return Array.isArray(v) ? v.map(String) : [];
+  } catch {
+    return [];
+  }
+}
+
+function toAssetRow(r: AssetTable): Asset {
+  return {
+    id: r.id,
+    name: r.name,
+    kind: r.kind,
+    machine_id: r.machine_id,
+    hostname: r.hostname,
+    macs: parseList(r.macs),
+    owner: r.owner,
+    site: r.site,
+    zone: r.zone,
+    criticality: r.criticality as Asset['criticality'],
+    tags: parseList(r.tags),
+    device_class: r.device_class as Asset['device_class'],
+    modifiability: r.modifiability as Asset['modifiability'],
+    vendor_notes: r.vendor_notes,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+  };
 }
 
 export async function openSource(
@@ -106,12 +157,32 @@ export async function openSource(
   }
   const canonical = (id: string) => canonicalRuleId(catalogue, id);
 
-  async function load(
-    ref: { id: string; asset_id: string },
-    o: { facts?: boolean } = {},
-  ): Promise<AssetReport> {
-    const asset = await store.findAsset(ref.asset_id);
-    const row = await store.db
+  // Waivers are few: read once, matched per asset in memory (the store's rule: scope, not revoked, not expired).
+  const waivers = (await store.listWaivers({ all: true })).filter((w) => w.revoked_at === null);
+  const waiversOf = (a: Asset) =>
+    waiverIndex(
+      waivers.filter(
+        (w) =>
+          !isExpired(w, opts.date) &&
+          (w.scope_kind === 'all' ||
+            (w.scope_kind === 'asset' && w.scope_value === a.id) ||
+            (w.scope_kind === 'zone' && a.zone !== null && w.scope_value === a.zone) ||
+            (w.scope_kind === 'tag' && w.scope_value !== null && a.tags.includes(w.scope_value))),
+      ),
+      canonical,
+    );
+
+  /** A page of scans: three queries whatever its size (assets, scans, results; plus facts when asked). */
+  async function loadPage(refs: readonly { id: string; asset_id: string }[], o: { facts?: boolean } = {}) {
+    if (refs.length === 0) return [];
+    const ids = refs.map((r) => r.id);
+    const assetRows = await store.db
+      .selectFrom('assets')
+      .selectAll()
+      .where('id', 'in', [...new Set(refs.map((r) => r.asset_id))])
+      .execute();
+    const assets = new Map(assetRows.map((r) => [r.id, toAssetRow(r)]));
+    const scanRows = await store.db
       .selectFrom('scans')
       .select([
         'id',
@@ -128,10 +199,44 @@ export async function openSource(
         'score',
         'counts',
       ])
-      .where('id', '=', ref.id)
-      .executeTakeFirstOrThrow();
-    const stored = await store.loadResults(ref.id);
-    const waiverFor = await store.activeWaivers(asset, opts.date, canonical);
+      .where('id', 'in', ids)
+      .execute();
+    const rows = new Map(scanRows.map((r) => [r.id, r]));
+    const byScan = new Map<string, ResultTable[]>();
+    const resultRows = await store.db
+      .selectFrom('results')
+      .selectAll()
+      .where('scan_id', 'in', ids)
+      .orderBy('scan_id')
+      .orderBy('rule_id')
+      .execute();
+    for (const r of resultRows) {
+      let l = byScan.get(r.scan_id);
+      if (!l) byScan.set(r.scan_id, (l = []));
+      l.push(r);
+    }
+    const out: AssetReport[] = [];
+    for (const ref of refs) {
+      const asset = assets.get(ref.asset_id);
+      const row = rows.get(ref.id);
+      if (!asset || !row)
+        throw new BulwarkError(
+          'BW_SCAN_NOT_FOUND',
+          `the scan ${ref.id} disappeared while the report was being written`,
+          'run the report again',
+        );
+      out.push(await build(asset, row, byScan.get(ref.id) ?? [], o));
+    }
+    return out;
+  }
+
+  async function build(
+    asset: Asset,
+    row: ScanRow,
+    stored: readonly ResultTable[],
+    o: { facts?: boolean },
+  ): Promise<AssetReport> {
+    const waiverFor = waiversOf(asset);
     const results: ReportResult[] = stored.map((s) => {
       const id = canonical(s.rule_id) ?? s.rule_id;
       const rule = catalogue.rules.get(id);
@@ -145,7 +250,7 @@ export async function openSource(
         status: s.status as ResultStatus,
         shown: w ? 'waived' : (s.status as ResultStatus),
         message: s.message,
-        evidence: s.evidence,
+        evidence: JSON.parse(s.evidence) as Evidence[],
         waiver: w
           ? {
               id: w.id,
@@ -205,7 +310,7 @@ export async function openSource(
       report.history = h.reverse().map((x) => ({ scan: x.id, at: x.started_at, score: x.score }));
     }
     if (o.facts) {
-      const facts = (await store.loadFacts(ref.id)) ?? [];
+      const facts = (await store.loadFacts(row.id)) ?? [];
       report.facts = facts.map((f) => ({
         key: f.key,
         status: f.status,
@@ -216,7 +321,15 @@ export async function openSource(
     }
     return report;
   }
-  return { meta, scans, load };
+
+  const load = async (ref: { id: string; asset_id: string }, o: { facts?: boolean } = {}) =>
+    (await loadPage([ref], o))[0]!;
+  /** Every scan in scope, read a page at a time. */
+  async function* all(o: { facts?: boolean; pageSize?: number } = {}): AsyncGenerator<AssetReport> {
+    const size = o.pageSize ?? 50;
+    for (let i = 0; i < scans.length; i += size) yield* await loadPage(scans.slice(i, i + size), o);
+  }
+  return { meta, scans, load, all };
 }
 
 /** Status names as results carry them, for callers that compare. */

@@ -102,19 +102,20 @@ export function openOutput(file: string | undefined): { out: Writable; done(): P
   };
 }
 
-/** Renders the assets (loaded one at a time by `next`) through a renderer into a stream, pass by pass. */
+/**
+ * Renders the assets through a renderer into a stream, pass by pass; `assets()` reads them afresh for each
+ * pass (a page at a time from the store), or gives the ones already loaded.
+ */
 export async function renderTo(
   out: Writable,
   renderer: Renderer,
-  count: number,
-  next: (i: number) => Promise<AssetReport>,
-  preloaded?: AssetReport[],
+  assets: () => AsyncIterable<AssetReport> | Iterable<AssetReport>,
 ): Promise<void> {
   await put(out, renderer.begin());
   const passes = renderer.passes ?? 1;
   for (let pass = 0; pass < passes; pass++) {
     if (pass > 0 && renderer.between) await put(out, renderer.between(pass));
-    for (let i = 0; i < count; i++) await put(out, renderer.asset(preloaded?.[i] ?? (await next(i)), pass));
+    for await (const a of assets()) await put(out, renderer.asset(a, pass));
   }
   await put(out, renderer.end());
 }
@@ -192,7 +193,7 @@ export async function writeScanReport(
       ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-report-')), 'report.html')
       : file;
   const { out, done } = openOutput(target);
-  await renderTo(out, renderer, 1, () => Promise.resolve(asset), [asset]);
+  await renderTo(out, renderer, () => [asset]);
   await done();
   if (format === 'pdf') {
     try {
@@ -242,16 +243,16 @@ async function reportCommand(o: ReportFlags, version: string): Promise<void> {
     };
     const src = await openSource(store, catalogue, scope, { version, date });
     const facts = o.format === 'json' && !o.framework;
-    const next = (i: number) => src.load(src.scans[i]!, { facts });
     // One scan or one asset: loaded first, so that renderers that list rules up front know them.
     const preloaded =
       src.meta.scope.kind === 'fleet'
         ? undefined
         : await Promise.all(src.scans.map((s) => src.load(s, { facts })));
+    const assets = () => preloaded ?? src.all({ facts });
     if (o.framework && o.format !== 'html' && o.format !== 'pdf') {
       const { ComplianceAccumulator, complianceText } = await import('../report/compliance.js');
       const acc = new ComplianceAccumulator(await loadFrameworkById(o.framework), src.meta);
-      for (let i = 0; i < src.scans.length; i++) acc.add(preloaded?.[i] ?? (await next(i)));
+      for await (const a of assets()) acc.add(a);
       const c = acc.result();
       const { out, done } = openOutput(o.out);
       if (o.format === 'json') await put(out, JSON.stringify(c, null, 2) + '\n');
@@ -305,7 +306,7 @@ async function reportCommand(o: ReportFlags, version: string): Promise<void> {
       try {
         const html = path.join(dir, 'report.html');
         const { out, done } = openOutput(html);
-        await renderTo(out, renderer, src.scans.length, next, preloaded);
+        await renderTo(out, renderer, assets);
         await done();
         const target = path.resolve(o.out!);
         fs.mkdirSync(path.dirname(target), { recursive: true });
@@ -316,7 +317,7 @@ async function reportCommand(o: ReportFlags, version: string): Promise<void> {
       }
     } else {
       const { out, done } = openOutput(o.out);
-      await renderTo(out, renderer, src.scans.length, next, preloaded);
+      await renderTo(out, renderer, assets);
       await done();
     }
     if (o.out)
