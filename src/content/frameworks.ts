@@ -101,9 +101,12 @@ export function resolveFramework(
   const derived = file.reference_key ? index(catalogue, file.reference_key, file.match) : new Map<string, string[]>();
   const byKey = new Map<string, Map<string, string[]>>();
   const listed = new Map(file.controls.map((c) => [c.id, c]));
-  const ids = [...listed.keys()];
+  const entries: { id: string; c: FrameworkFile['controls'][number] | undefined }[] = file.controls.map((c) => ({
+    id: c.id,
+    c,
+  }));
   if (file.derive_controls) {
-    for (const id of [...derived.keys()].sort(naturalCompare)) if (!listed.has(id)) ids.push(id);
+    for (const id of [...derived.keys()].sort(naturalCompare)) if (!listed.has(id)) entries.push({ id, c: undefined });
   } else {
     for (const id of derived.keys())
       if (!listed.has(id))
@@ -114,8 +117,7 @@ export function resolveFramework(
         });
   }
   const seen = new Set<string>();
-  const controls: FrameworkControl[] = ids.map((id, i) => {
-    const c = listed.get(id);
+  const controls: FrameworkControl[] = entries.map(({ id, c }, i) => {
     if (seen.has(id)) issues.push({ code: 'duplicate_control', file: source, path: `controls.${i}`, message: `control "${id}" is listed twice` });
     seen.add(id);
     const rules = new Set(derived.get(id) ?? []);
