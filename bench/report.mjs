@@ -185,7 +185,7 @@ const bulwark = async (args) => {
   }
   return r;
 };
-for (const f of o.formats.split(',')) {
+for (const f of o.formats.split(',').filter(Boolean)) {
   const file = path.join(OUT, `fleet.${f}`);
   const runs = [];
   for (let i = 0; i < Number(o.runs); i++)

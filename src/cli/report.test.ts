@@ -230,3 +230,48 @@ test('scan --report FILE picks the format from the extension', async () => {
   assert.equal(c.code, 0, show(c));
   assert.ok(fs.readFileSync(csv, 'utf8').startsWith('asset,asset_id,'));
 });
+
+test('PostgreSQL: the same reports from a PostgreSQL store', async (t) => {
+  const base = process.env['BULWARK_TEST_PG'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const { default: pg } = await import('pg');
+  const schema = `bw_report_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: base, connectionTimeoutMillis: 3000 });
+  try {
+    await admin.connect();
+  } catch {
+    console.error(
+      'SKIPPED: PostgreSQL not reachable at 127.0.0.1:5432: the PostgreSQL half of the report tests did not run',
+    );
+    t.skip('SKIPPED: PostgreSQL not reachable');
+    return;
+  }
+  try {
+    await admin.query(`create schema ${schema}`);
+    const db = `${base}?options=-c%20search_path%3D${schema}`;
+    const s = await fx.run([
+      'scan',
+      '--root',
+      FIXTURE_ROOT,
+      '--db',
+      db,
+      '--asset-name',
+      'pg-1',
+      '--no-report',
+      '-q',
+    ]);
+    assert.equal(s.code, 0, show(s));
+    const file = out('pg.sarif');
+    const r = await fx.run(['report', '--db', db, '--fleet', '--format', 'sarif', '--out', file]);
+    assert.equal(r.code, 0, show(r));
+    const validate = validator('sarif-schema-2.1.0.json');
+    const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as { runs: { results: unknown[] }[] };
+    assert.ok(validate(doc), errors(validate));
+    assert.ok(doc.runs[0]!.results.length > 10);
+    const h = await fx.run(['report', '--db', db, '--fleet', '--format', 'html', '--out', out('pg.html')]);
+    assert.equal(h.code, 0, show(h));
+    assert.match(fs.readFileSync(out('pg.html'), 'utf8'), /id="chart-trend"/);
+  } finally {
+    await admin.query(`drop schema if exists ${schema} cascade`).catch(() => undefined);
+    await admin.end();
+  }
+});
