@@ -132,6 +132,12 @@ export async function openSource(
     label = a.name;
   } else {
     scans = (await store.latestScans()).map((s) => ({ id: s.id, asset_id: s.asset_id }));
+    if (scans.length === 0)
+      throw new BulwarkError(
+        'BW_SCAN_NOT_FOUND',
+        `nothing to report: the database ${store.file} holds no scan`,
+        'scan first (`bulwark scan`, or `bulwark import`), or pass the --db that holds the scans',
+      );
     kind = 'fleet';
     label = 'fleet';
   }

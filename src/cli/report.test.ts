@@ -231,6 +231,12 @@ test('scan --report FILE picks the format from the extension', async () => {
   assert.ok(fs.readFileSync(csv, 'utf8').startsWith('asset,asset_id,'));
 });
 
+test('an empty database is refused, not reported as a clean fleet', async () => {
+  const r = await fx.run(['report', '--db', path.join(fx.dir, 'empty.db'), '--format', 'sarif']);
+  assert.equal(r.code, 2, show(r));
+  assert.match(r.stderr, /BW_SCAN_NOT_FOUND: nothing to report/);
+});
+
 test('PostgreSQL: the same reports from a PostgreSQL store', async (t) => {
   const base = process.env['BULWARK_TEST_PG'] ?? 'postgres://postgres@127.0.0.1:5432/test';
   const { default: pg } = await import('pg');
