@@ -26,6 +26,8 @@ test('evidence export writes reports, results, facts, waivers, baselines and a m
     'reports/report.oscal-poam.json',
     'reports/report.xccdf.xml',
     'reports/report.jsonl',
+    'reports/compliance/iec62443-3-3.json',
+    'reports/compliance/nist-800-53.json',
     'waivers/waivers.json',
     'baselines/baselines.json',
     'changes/README.txt',

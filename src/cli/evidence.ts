@@ -102,6 +102,21 @@ async function exportPack(o: ExportFlags, version: string): Promise<{ dir: strin
     };
     for (const [fmt, name] of REPORTS) await write(`reports/${name}`, fmt);
     await write(single ? 'reports/report.json' : 'reports/report.jsonl', 'json', true);
+    // Every framework's compliance view, all fed in one pass over the scans.
+    const { ComplianceAccumulator } = await import('../report/compliance.js');
+    const { listFrameworks, loadFramework } = await import('../content/frameworks.js');
+    const views = listFrameworks().map(
+      (id) => new ComplianceAccumulator(loadFramework(id, catalogue), src.meta),
+    );
+    for await (const a of preloaded ?? src.all()) for (const v of views) v.add(a);
+    for (const v of views)
+      fs.writeFileSync(
+        sub(`reports/compliance/${v.framework.id}.json`),
+        JSON.stringify(v.result(), null, 2) + '\n',
+        {
+          mode: 0o600,
+        },
+      );
     // Raw results and fact snapshots, one file per scan.
     for (const s of src.scans) {
       const a = await store.findAsset(s.asset_id);
@@ -147,7 +162,8 @@ async function exportPack(o: ExportFlags, version: string): Promise<{ dir: strin
       `Bulwark evidence pack — ${scopeInfo.kind} ${scopeInfo.label}, ${scans} scan(s), created ${created} by Bulwark ${version}.`,
       '',
       'reports/    the scans as HTML (open in any browser, no network needed), SARIF, JUnit, CSV, OSCAL assessment results',
-      '            and POA&M, XCCDF 1.2 results, and the JSON report (bulwark/scan-report@1; JSON Lines for a fleet)',
+      '            and POA&M, XCCDF 1.2 results, and the JSON report (bulwark/scan-report@1; JSON Lines for a fleet);',
+      '            compliance/ every framework view: per control pass, fail, manual or not covered, with evidence',
       "results/    each scan's stored results as they are in the database (verdicts are never rewritten)",
       '            facts/ the fact snapshot each scan was evaluated from',
       `waivers/    every waiver (in force, expired and revoked); reports apply those in force on ${date}`,
