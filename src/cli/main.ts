@@ -24,6 +24,8 @@ import { register as registerFix } from './fix.js';
 import { register as registerChange } from './change.js';
 import { register as registerAudit } from './audit.js';
 import { register as registerZones } from './zones.js';
+import { register as registerReport } from './report.js';
+import { register as registerEvidence } from './evidence.js';
 
 /** Exit codes: 0 ok, 1 findings at/above --fail-on, 2 bad usage or input, 3 database problem, 4 internal error. */
 export const EXIT = { ok: 0, findings: 1, usage: 2, db: 3, internal: 4 } as const;
@@ -124,6 +126,7 @@ interface ScanFlags {
   assetName?: string;
   store: boolean;
   report: string | false;
+  reportFormat?: string;
   format: 'text' | 'json';
   failOn?: Severity;
   quiet?: boolean;
@@ -162,13 +165,14 @@ async function scanCommand(flags: ScanFlags, profileExplicit: boolean): Promise<
     onProgress: progress(!flags.quiet),
   });
   let storedIn: string | null = null;
+  let assetId: string | null = null;
   let dbError: BulwarkError | undefined;
   if (dbPath) {
     try {
       const { Store } = await import('../store/db.js');
       const store = await Store.open(dbPath);
       try {
-        const assetId = await store.saveScan(scan, v, flags.assetName ? { assetName: flags.assetName } : {});
+        assetId = await store.saveScan(scan, v, flags.assetName ? { assetName: flags.assetName } : {});
         // --- audit log (src/remediate/store.ts): every state-changing command appends one entry.
         await (
           await import('../remediate/store.js')
@@ -188,7 +192,14 @@ async function scanCommand(flags: ScanFlags, profileExplicit: boolean): Promise<
     }
   }
   const report = buildReport(scan, v, storedIn);
-  if (reportPath) {
+  const { formatFromFile, writeScanReport } = await import('./report.js');
+  const reportFormat = reportPath ? (flags.reportFormat ?? formatFromFile(reportPath) ?? 'json') : 'json';
+  if (reportPath && reportFormat !== 'json') {
+    // Other formats through the report renderers (`bulwark report` has the same from the store, with waivers).
+    const { fromScan } = await import('../report/from-scan.js');
+    const { meta, asset } = fromScan(scan, v, assetId, flags.assetName);
+    await writeScanReport(reportFormat, meta, asset, reportPath, storedIn);
+  } else if (reportPath) {
     fs.mkdirSync(path.dirname(reportPath), { recursive: true });
     const tmp = `${reportPath}.${process.pid}.tmp`;
     // The report names accounts and findings an attacker would like: owner-readable only.
@@ -198,7 +209,8 @@ async function scanCommand(flags: ScanFlags, profileExplicit: boolean): Promise<
   if (flags.format === 'json') process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else {
     process.stdout.write(renderText(report, { color: process.stdout.isTTY && !process.env['NO_COLOR'] }));
-    if (reportPath) process.stdout.write(`JSON report: ${reportPath}\n`);
+    if (reportPath)
+      process.stdout.write(`${reportFormat === 'json' ? 'JSON' : reportFormat} report: ${reportPath}\n`);
   }
   if (dbError) {
     printError(dbError);
@@ -252,7 +264,24 @@ export function buildProgram(setExit: (code: number) => void): Command {
     )
     .option('--asset-name <name>', 'name the scanned asset (an image is otherwise named by its root path)')
     .option('--no-store', 'do not store the scan in the database')
-    .option('--report <file>', 'write the JSON report here', 'bulwark-report.json')
+    .option(
+      '--report <file>',
+      'write the report here; the format follows the extension (.html .pdf .sarif .junit.xml .xccdf.xml .oscal.json .poam.json .csv, else JSON)',
+      'bulwark-report.json',
+    )
+    .addOption(
+      new Option('--report-format <format>', 'the --report format, whatever the extension').choices([
+        'html',
+        'pdf',
+        'json',
+        'sarif',
+        'junit',
+        'csv',
+        'oscal',
+        'oscal-poam',
+        'xccdf',
+      ]),
+    )
     .option('--no-report', 'do not write the JSON report')
     .addOption(
       new Option('--format <format>', 'what to print on stdout').choices(['text', 'json']).default('text'),
@@ -525,6 +554,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerFix(program, setExit);
   registerChange(program, setExit);
   registerAudit(program, setExit);
+  registerReport(program, setExit, version());
+  registerEvidence(program, setExit, version());
   return program;
 }
 
