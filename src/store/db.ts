@@ -397,6 +397,11 @@ interface Identity {
   name: string;
 }
 
+/** A stored fact snapshot (gzip-compressed JSON) → its facts. */
+export function decodeFacts(blob: Uint8Array): Fact[] {
+  return JSON.parse(gunzipSync(blob).toString('utf8')) as Fact[];
+}
+
 export function identityOf(scan: ScanOutcome, assetName?: string): Identity {
   const os = scan.facts.find((f) => f.key === 'os')?.rows[0];
   const rawMachineId = typeof os?.['machine_id'] === 'string' ? os['machine_id'].trim() : '';
@@ -803,7 +808,44 @@ export class Store {
 
   async loadFacts(scanId: string): Promise<Fact[] | undefined> {
     const row = await this.db.selectFrom('scans').select('facts').where('id', '=', scanId).executeTakeFirst();
-    return row ? (JSON.parse(gunzipSync(row.facts).toString('utf8')) as Fact[]) : undefined;
+    return row ? decodeFacts(row.facts) : undefined;
+  }
+
+  /**
+   * The fact snapshots of several scans, still compressed (decodeFacts opens one): a fleet re-evaluation reads
+   * them a batch at a time and decompresses one at a time, so memory stays bounded by the batch.
+   */
+  async snapshotBlobs(scanIds: readonly string[]): Promise<Map<string, Uint8Array>> {
+    const out = new Map<string, Uint8Array>();
+    for (let i = 0; i < scanIds.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('scans')
+        .select(['id', 'facts'])
+        .where('id', 'in', scanIds.slice(i, i + 500))
+        .execute()
+        .catch((e: unknown) => {
+          throw this.mapError(e);
+        });
+      for (const r of rows) out.set(r.id, r.facts);
+    }
+    return out;
+  }
+
+  /** The stored verdicts of several scans, by scan id then rule id (one query per 500 scans). */
+  async resultStatusesOf(scanIds: readonly string[]): Promise<Map<string, Map<string, string>>> {
+    const out = new Map<string, Map<string, string>>(scanIds.map((id) => [id, new Map()]));
+    for (let i = 0; i < scanIds.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('results')
+        .select(['scan_id', 'rule_id', 'status'])
+        .where('scan_id', 'in', scanIds.slice(i, i + 500))
+        .execute()
+        .catch((e: unknown) => {
+          throw this.mapError(e);
+        });
+      for (const r of rows) out.get(r.scan_id)?.set(r.rule_id, r.status);
+    }
+    return out;
   }
 
   /** The stored verdicts of one scan, by rule id (as stored: a rule renamed since appears under its old id). */
