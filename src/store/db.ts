@@ -578,6 +578,21 @@ function* saveSteps(
 
 const SAFE_SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/i;
 
+/**
+ * TEST ONLY: BULWARK_TEST_SLOW_WRITE_MS=N pauses N ms after each statement of a scan's write transaction, and
+ * says on stderr when the transaction is open, so the kill -9 tests (src/store/crash.test.ts) can kill a
+ * process in the middle of a write. Never set it in production: it only makes writes slower.
+ */
+function slowWriteMs(): number {
+  const n = Number(process.env['BULWARK_TEST_SLOW_WRITE_MS'] ?? 0);
+  return Number.isFinite(n) && n > 0 ? Math.min(n, 60_000) : 0;
+}
+const sleepBuffer = new Int32Array(new SharedArrayBuffer(4));
+function testPause(ms: number, first: boolean): void {
+  if (first) process.stderr.write('bulwark: test hook: write transaction open\n');
+  Atomics.wait(sleepBuffer, 0, 0, ms);
+}
+
 export class Store {
   readonly db: Kysely<Schema>;
   /** Where the data lives, safe to print: the file path, or the connection string without its password. */
@@ -758,13 +773,15 @@ export class Store {
     if (this.raw) {
       const raw = this.raw;
       try {
+        const slow = slowWriteMs();
         const write = raw.transaction((): string => {
           const steps = saveSteps(this.db, 'sqlite', scan, version, opts);
           let next = steps.next([]);
-          while (!next.done) {
+          for (let i = 0; !next.done; i++) {
             const stmt = raw.prepare(next.value.sql);
             const params = next.value.parameters as unknown[];
             next = steps.next(stmt.reader ? stmt.all(...params) : (stmt.run(...params), []));
+            if (slow) testPause(slow, i === 0);
           }
           return next.value;
         });
@@ -776,8 +793,15 @@ export class Store {
     try {
       return await this.db.transaction().execute(async (trx) => {
         const steps = saveSteps(this.db, 'postgres', scan, version, opts);
+        const slow = slowWriteMs();
         let next = steps.next([]);
-        while (!next.done) next = steps.next((await trx.executeQuery(next.value)).rows);
+        for (let i = 0; !next.done; i++) {
+          next = steps.next((await trx.executeQuery(next.value)).rows);
+          if (slow) {
+            if (i === 0) process.stderr.write('bulwark: test hook: write transaction open\n');
+            await new Promise((r) => setTimeout(r, slow));
+          }
+        }
         return next.value;
       });
     } catch (e) {
