@@ -19,6 +19,7 @@ import { collectOne, makeContext } from '../collect/runner.js';
 import { register as registerContinuity } from './continuity.js';
 import { register as registerImport } from './import.js';
 import { register as registerSustain } from './sustain.js';
+import { register as registerDb } from './db.js';
 
 /** Exit codes: 0 ok, 1 findings at/above --fail-on, 2 bad usage or input, 3 database problem, 4 internal error. */
 export const EXIT = { ok: 0, findings: 1, usage: 2, db: 3, internal: 4 } as const;
@@ -506,6 +507,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerContinuity(program, setExit);
   registerImport(program, setExit);
   registerSustain(program, setExit);
+  registerDb(program, setExit);
   return program;
 }
 

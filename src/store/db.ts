@@ -35,7 +35,7 @@ import {
   type WaiverScopeKind,
 } from '../core/waiver.js';
 import type { ScanOutcome } from '../scan/run.js';
-import { isPostgresUrl, redactDbLocation, scrubPassword } from './path.js';
+import { dbPassword, isPostgresUrl, redactDbLocation, scrubPassword } from './path.js';
 
 export type Backend = 'sqlite' | 'postgres';
 
@@ -1310,7 +1310,140 @@ export class Store {
     return row ? { ...row, scan: await this.findScan(row.scan_id) } : undefined;
   }
 
+  /** The tables Bulwark keeps, for counts (info, check, backup). */
+  static readonly TABLES = ['assets', 'scans', 'results', 'waivers', 'baselines'] as const;
+
+  /** Rows per table. */
+  async counts(): Promise<Record<(typeof Store.TABLES)[number], number>> {
+    const out = {} as Record<(typeof Store.TABLES)[number], number>;
+    for (const t of Store.TABLES) {
+      const r = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(t)}`
+        .execute(this.db)
+        .catch((e: unknown) => {
+          throw this.mapError(e);
+        });
+      out[t] = Number(r.rows[0]?.n ?? 0);
+    }
+    return out;
+  }
+
+  /** What `bulwark db info` shows: where, which schema version, how much. */
+  async info(): Promise<StoreInfo> {
+    const migrations = await sql<{ name: string }>`select name from ${sql.table(
+      this.migrationSchema ? `${this.migrationSchema}.kysely_migration` : 'kysely_migration',
+    )} order by name`
+      .execute(this.db)
+      .catch((e: unknown) => {
+        throw this.mapError(e);
+      });
+    const names = migrations.rows.map((r) => r.name);
+    const info: StoreInfo = {
+      backend: this.backend,
+      location: this.file,
+      schema_version: names[names.length - 1] ?? null,
+      migrations: names,
+      counts: await this.counts(),
+    };
+    if (this.raw) {
+      const size = (f: string) => (fs.existsSync(f) ? fs.statSync(f).size : 0);
+      info.bytes = size(this.location) + size(`${this.location}-wal`);
+      info.journal_mode = String(this.raw.pragma('journal_mode', { simple: true }));
+    } else {
+      const v = await sql<{ v: string }>`select current_setting('server_version') as v`.execute(this.db);
+      info.server_version = v.rows[0]?.v ?? null;
+      info.pg_schema = this.migrationSchema ?? null;
+    }
+    return info;
+  }
+
+  /**
+   * Checks the database: SQLite's integrity_check and foreign_key_check (PostgreSQL checks its own pages), then
+   * on both that every scan has exactly the results its counts declare (no half-written scan).
+   */
+  async check(): Promise<{ ok: boolean; problems: string[]; checked: string[] }> {
+    const problems: string[] = [];
+    const checked: string[] = [];
+    if (this.raw) {
+      const integrity = this.raw.pragma('integrity_check') as { integrity_check: string }[];
+      checked.push('integrity_check');
+      for (const r of integrity)
+        if (r.integrity_check !== 'ok') problems.push(`integrity: ${r.integrity_check}`);
+      const fk = this.raw.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
+      checked.push('foreign_key_check');
+      for (const r of fk.slice(0, 20))
+        problems.push(`foreign key: ${r.table} row ${r.rowid} → missing ${r.parent}`);
+    }
+    try {
+      const scans = await this.db.selectFrom('scans').select(['id', 'counts']).execute();
+      const rows = await this.db
+        .selectFrom('results')
+        .select((eb) => ['scan_id', eb.fn.countAll<number | string>().as('n')])
+        .groupBy('scan_id')
+        .execute();
+      const n = new Map(rows.map((r) => [r.scan_id, Number(r.n)]));
+      checked.push('scan results complete');
+      for (const s of scans) {
+        const declared = Object.values(parseCounts(s.counts)).reduce((a, b) => a + b, 0);
+        const have = n.get(s.id) ?? 0;
+        if (have !== declared) problems.push(`scan ${s.id}: ${have} results stored, ${declared} declared`);
+      }
+    } catch (e) {
+      throw this.mapError(e);
+    }
+    return { ok: problems.length === 0, problems, checked };
+  }
+
+  /**
+   * SQLite: an online backup (SQLite's backup API: a consistent snapshot while other processes keep writing)
+   * into `tmp`, which must exist (created 0600 by the caller), turned into a self-contained file (no WAL).
+   */
+  async backupSqlite(tmp: string): Promise<void> {
+    if (!this.raw) throw new BulwarkError('BW_INTERNAL', 'backupSqlite on PostgreSQL', 'use backupPostgres');
+    try {
+      await this.raw.backup(tmp);
+      const copy = new Database(tmp);
+      try {
+        copy.pragma('journal_mode = DELETE');
+      } finally {
+        copy.close();
+      }
+    } catch (e) {
+      throw new BulwarkError(
+        'BW_DB_BACKUP',
+        `the backup of ${this.file} into ${tmp} failed: ${e instanceof Error ? e.message : String(e)}`,
+        'check the free space and permissions of the output directory',
+        { cause: e },
+      );
+    }
+  }
+
+  /** PostgreSQL: the connection for pg_dump — the location without its password, the password apart. */
+  pgDumpTarget(): { url: string; password: string | undefined; schema: string } {
+    if (this.raw) throw new BulwarkError('BW_INTERNAL', 'pgDumpTarget on SQLite', 'use backupSqlite');
+    const u = new URL(this.location);
+    const password = dbPassword(this.location);
+    u.password = '';
+    u.searchParams.delete('password');
+    // The driver reads '+' in the query as a space (URLSearchParams does), libpq literally: %20 both read alike.
+    u.search = u.search.replace(/\+/g, '%20');
+    return { url: u.toString(), password, schema: this.migrationSchema ?? 'public' };
+  }
+
   async close(): Promise<void> {
     await this.db.destroy();
   }
+}
+
+export interface StoreInfo {
+  backend: Backend;
+  /** The file, or the connection string without its password. */
+  location: string;
+  /** The last migration applied. */
+  schema_version: string | null;
+  migrations: string[];
+  counts: Record<string, number>;
+  bytes?: number;
+  journal_mode?: string;
+  server_version?: string | null;
+  pg_schema?: string | null;
 }
