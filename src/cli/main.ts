@@ -7,12 +7,12 @@ import { BulwarkError, formatIssue } from '../core/errors.js';
 import { SEVERITIES, severityRank, type Severity } from '../core/types.js';
 import { loadCatalogueFast } from '../content/catalogue.js';
 import { loadWithPolicies, table, withStore } from './common.js';
-import { resolveProfile } from '../engine/profile.js';
+import { canonicalRuleId, resolveProfile } from '../engine/profile.js';
 import { FsTarget } from '../targets/target.js';
 import { runScan } from '../scan/run.js';
 import { defaultDbPath, isPostgresUrl, redactDbLocation, resolveDbLocation } from '../store/path.js';
 import { CRITICALITY, DEVICE_CLASSES, MODIFIABILITY, type AssetPatch } from '../core/asset.js';
-import { buildReport } from '../report/build.js';
+import { buildReport, type ReportWaiver } from '../report/build.js';
 import { renderText } from '../report/text.js';
 import { allCollectors, factSchemas } from '../collect/registry.js';
 import { collectOne, makeContext } from '../collect/runner.js';
@@ -159,12 +159,17 @@ async function scanCommand(flags: ScanFlags, profileExplicit: boolean): Promise<
   });
   let storedIn: string | null = null;
   let dbError: BulwarkError | undefined;
+  let waiverFor: ((rule: string) => ReportWaiver | undefined) | undefined;
   if (dbPath) {
     try {
       const { Store } = await import('../store/db.js');
       const store = await Store.open(dbPath);
       try {
-        await store.saveScan(scan, v, flags.assetName ? { assetName: flags.assetName } : {});
+        const assetId = await store.saveScan(scan, v, flags.assetName ? { assetName: flags.assetName } : {});
+        // The waivers in force for the asset, by today's rule ids (a waiver on an old alias still covers).
+        waiverFor = await store.activeWaivers(await store.findAsset(assetId), undefined, (id) =>
+          canonicalRuleId(catalogue, id),
+        );
         storedIn = store.file;
       } finally {
         await store.close();
@@ -174,7 +179,7 @@ async function scanCommand(flags: ScanFlags, profileExplicit: boolean): Promise<
         e instanceof BulwarkError ? e : new BulwarkError('BW_DB_OPEN', String(e), 'check the database path');
     }
   }
-  const report = buildReport(scan, v, storedIn);
+  const report = buildReport(scan, v, storedIn, waiverFor);
   if (reportPath) {
     fs.mkdirSync(path.dirname(reportPath), { recursive: true });
     const tmp = `${reportPath}.${process.pid}.tmp`;
@@ -193,7 +198,10 @@ async function scanCommand(flags: ScanFlags, profileExplicit: boolean): Promise<
   }
   if (flags.failOn) {
     const min = severityRank(flags.failOn);
-    const n = scan.results.filter((r) => r.status === 'fail' && severityRank(r.severity) >= min).length;
+    // A waived failure is an accepted deviation: it does not fail the run.
+    const n = scan.results.filter(
+      (r) => r.status === 'fail' && severityRank(r.severity) >= min && !waiverFor?.(r.rule),
+    ).length;
     if (n > 0) {
       process.stderr.write(`bulwark: ${n} failed rule(s) at or above ${flags.failOn} (--fail-on)\n`);
       return EXIT.findings;
