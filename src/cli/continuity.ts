@@ -13,7 +13,7 @@ import { canonicalRuleId } from '../engine/profile.js';
 import { isExpired, today, waiverIndex, type Waiver } from '../core/waiver.js';
 import { loadWithPolicies, table, withStore } from './common.js';
 import { makeEvaluator, select, type SelectionSpec, type SnapshotVerdicts } from './evaluate-fleet.js';
-import type { RankedScan, Store } from '../store/db.js';
+import type { RankedScan, Store, ToolScore } from '../store/db.js';
 
 const DB_HELP = 'database: SQLite file or postgres:// connection string';
 
@@ -37,6 +37,17 @@ async function selectAssets(store: Store, selector: string): Promise<string[]> {
 }
 
 const fmtScore = (s: number | null) => (s === null ? 'n/a' : String(s));
+/** Another tool's own score, with its scale and system: `70.8/100 (OpenSCAP xccdf default)`. */
+export function fmtToolScore(t: ToolScore | null): string {
+  if (t === null) return '-';
+  const system =
+    t.system === 'lynis:hardening_index'
+      ? 'Lynis hardening index'
+      : t.system.startsWith('urn:xccdf:scoring:')
+        ? `OpenSCAP ${t.system.slice('urn:xccdf:scoring:'.length)}`
+        : t.system;
+  return `${t.value}/${t.maximum} (${system})`;
+}
 const fmtDelta = (d: number | null) => (d === null ? '-' : d > 0 ? `+${d}` : d === 0 ? '±0' : String(d));
 
 interface Change {
@@ -315,6 +326,7 @@ async function historyCommand(
               profile: s.profile,
               tailoring: s.tailoring,
               score: s.score,
+              tool_score: s.tool_score,
               counts: s.counts,
               change: s.delta,
             })),
@@ -327,6 +339,8 @@ async function historyCommand(
       );
       return;
     }
+    // Imported scans carry the other tool's own score: a column of its own, never mixed with Bulwark's.
+    const withTool = scans.some((s) => s.tool_score !== null);
     const head = `${asset.name} (${asset.id}): ${scans[0]?.scans ?? 0} scan(s)${scans.length < (scans[0]?.scans ?? 0) ? `, the latest ${scans.length} shown` : ''}\n`;
     if (scans.length === 0) {
       process.stdout.write(head);
@@ -338,13 +352,24 @@ async function historyCommand(
           ? `${waived} failing rule(s) of the latest scan waived (fail underneath; see \`bulwark results ${asset.name}\`)\n`
           : '') +
         table([
-          ['DATE', 'SCAN', 'PROFILE', 'MODE', 'SCORE', 'PASS', 'FAIL', 'CHANGE'],
+          [
+            'DATE',
+            'SCAN',
+            'PROFILE',
+            'MODE',
+            'SCORE',
+            ...(withTool ? ["TOOL'S OWN SCORE"] : []),
+            'PASS',
+            'FAIL',
+            'CHANGE',
+          ],
           ...scans.map((s) => [
             s.started_at,
             s.id,
             s.profile,
             s.mode,
             fmtScore(s.score),
+            ...(withTool ? [fmtToolScore(s.tool_score)] : []),
             count(s, 'pass'),
             count(s, 'fail'),
             fmtDelta(s.delta),
@@ -365,6 +390,7 @@ async function historyCommand(
             started_at: f.started_at,
             profile: f.profile,
             score: f.score,
+            tool_score: f.tool_score,
             counts: f.counts,
           },
           previous_score: f.previous_score,
@@ -376,6 +402,7 @@ async function historyCommand(
     );
     return;
   }
+  const fleetTool = fleet.some((f) => f.tool_score !== null);
   const trend = (f: (typeof fleet)[number]) =>
     f.scans === 1
       ? 'first scan'
@@ -388,7 +415,18 @@ async function historyCommand(
             : 'steady';
   process.stdout.write(
     table([
-      ['ASSET', 'ID', 'SCANS', 'LAST SCAN', 'PROFILE', 'SCORE', 'PASS', 'FAIL', 'TREND'],
+      [
+        'ASSET',
+        'ID',
+        'SCANS',
+        'LAST SCAN',
+        'PROFILE',
+        'SCORE',
+        ...(fleetTool ? ["TOOL'S OWN SCORE"] : []),
+        'PASS',
+        'FAIL',
+        'TREND',
+      ],
       ...fleet.map((f) => [
         f.asset_name,
         f.asset_id,
@@ -396,6 +434,7 @@ async function historyCommand(
         f.started_at,
         f.profile,
         fmtScore(f.score),
+        ...(fleetTool ? [fmtToolScore(f.tool_score)] : []),
         count(f, 'pass'),
         count(f, 'fail'),
         trend(f),

@@ -605,6 +605,8 @@ function addAssetCommands(program: Command): void {
         ['machine-id', a.machine_id ?? '-'],
         ['hostname', a.hostname ?? '-'],
         ['MAC addresses', a.macs.join(', ') || '-'],
+        ['serial', a.serial ?? '-'],
+        ['IP addresses', a.ips.join(', ') || '-'],
         ['device class', a.device_class ?? '-'],
         ['owner', a.owner ?? '-'],
         ['site', a.site ?? '-'],

@@ -58,6 +58,10 @@ export interface AssetTable {
   device_class: string | null;
   modifiability: string;
   vendor_notes: string | null;
+  /** The hardware serial (DMI product_serial, else product_uuid) when the scan could read it (live). */
+  serial: string | null;
+  /** JSON list of the IP addresses seen on the asset (shown; not used alone for identity). */
+  ips: string;
 }
 export interface ScanTable {
   id: string;
@@ -75,6 +79,10 @@ export interface ScanTable {
   score: number | null;
   counts: string;
   facts: Buffer;
+  /** An imported scan: the tool's own score, its scoring system and maximum (null for Bulwark's scans). */
+  tool_score: number | null;
+  tool_score_system: string | null;
+  tool_score_max: number | null;
 }
 export interface ResultTable {
   scan_id: string;
@@ -238,6 +246,19 @@ function migrationsFor(backend: Backend): Record<string, Migration> {
           .execute();
       },
     },
+    '0005_identity_and_tool_scores': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('assets').addColumn('serial', 'text').execute();
+        await db.schema
+          .alterTable('assets')
+          .addColumn('ips', 'text', (c) => c.notNull().defaultTo('[]'))
+          .execute();
+        await db.schema.createIndex('assets_serial').on('assets').columns(['serial', 'kind']).execute();
+        await db.schema.alterTable('scans').addColumn('tool_score', real).execute();
+        await db.schema.alterTable('scans').addColumn('tool_score_system', 'text').execute();
+        await db.schema.alterTable('scans').addColumn('tool_score_max', real).execute();
+      },
+    },
   };
 }
 
@@ -317,6 +338,28 @@ export interface StoreOptions {
 export interface SaveOptions {
   /** Name the asset (an image scan is otherwise named by its root path). */
   assetName?: string;
+  /** An imported scan: the other tool's own score (OpenSCAP's XCCDF score, Lynis's hardening index). */
+  toolScore?: ToolScore;
+  /** IP addresses the scan saw on the asset (an imported report's), stored on it for display. */
+  ips?: string[];
+}
+
+/** Another tool's own score of an imported scan, in its own system (never mixed with Bulwark's). */
+export interface ToolScore {
+  value: number;
+  /** e.g. `urn:xccdf:scoring:default`, `lynis:hardening_index`. */
+  system: string;
+  maximum: number;
+}
+
+function toolScoreOf(r: {
+  tool_score: number | null;
+  tool_score_system: string | null;
+  tool_score_max: number | null;
+}): ToolScore | null {
+  return r.tool_score === null
+    ? null
+    : { value: r.tool_score, system: r.tool_score_system ?? '', maximum: r.tool_score_max ?? 100 };
 }
 
 export interface AssetFilter {
@@ -336,6 +379,8 @@ export interface RankedScan {
   tailoring: string | null;
   score: number | null;
   counts: Record<string, number>;
+  /** An imported scan's own score in the tool's system; null for Bulwark's scans. */
+  tool_score: ToolScore | null;
   rank: number;
   /** How many scans the asset has in all. */
   scans: number;
@@ -350,6 +395,7 @@ export interface StoredScan {
   profile: string;
   score: number | null;
   counts: Record<string, number>;
+  tool_score: ToolScore | null;
 }
 export interface StoredResult {
   rule_id: string;
@@ -392,9 +438,31 @@ function scoreDelta(now: number | null, before: number | null): number | null {
 interface Identity {
   kind: 'host' | 'image';
   machineId: string | null;
+  /** The hardware serial (DMI product_serial, else product_uuid), when one that identifies was read. */
+  serial: string | null;
   hostname: string | null;
   macs: string[];
+  /** Shown on the asset; never used alone to recognise it (NAT and DHCP share and move addresses). */
+  ips: string[];
   name: string;
+}
+
+/** Placeholders firmware puts where a serial or UUID should be: they identify nothing. */
+const JUNK_SERIAL =
+  /^(|none|null|n\/a|na|0+|1234567890|0123456789|default string|to be filled by o\.e\.m\.|system serial number|not specified|not applicable|chassis serial number|serial|\*+|\.+|x+|f+)$/i;
+const JUNK_UUID =
+  /^(0{8}-0{4}-0{4}-0{4}-0{12}|f{8}-f{4}-f{4}-f{4}-f{12}|03000200-0400-0500-0006-000700080009)$/i;
+
+/** The serial an asset is recognised by, from the `dmi` fact: product_serial, else product_uuid (`uuid:…`). */
+export function serialOf(facts: readonly Fact[]): string | null {
+  const dmi = facts.find((f) => f.key === 'dmi');
+  const row = dmi && dmi.status === 'complete' ? dmi.rows[0] : undefined;
+  const serial = typeof row?.['product_serial'] === 'string' ? row['product_serial'].trim() : '';
+  if (serial && !JUNK_SERIAL.test(serial)) return serial;
+  const uuid = typeof row?.['product_uuid'] === 'string' ? row['product_uuid'].trim().toLowerCase() : '';
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(uuid) && !JUNK_UUID.test(uuid))
+    return `uuid:${uuid}`;
+  return null;
 }
 
 /** A stored fact snapshot (gzip-compressed JSON) → its facts. */
@@ -420,7 +488,7 @@ export function identityOf(scan: ScanOutcome, assetName?: string): Identity {
       : [];
   const kind = scan.target.kind === 'live' ? 'host' : 'image';
   const name = assetName ?? (scan.target.kind === 'live' ? (hostname ?? 'localhost') : scan.target.root);
-  return { kind, machineId, hostname, macs, name };
+  return { kind, machineId, serial: serialOf(scan.facts), hostname, macs, ips: [], name };
 }
 
 function parseList(text: string): string[] {
@@ -448,6 +516,8 @@ function toAsset(r: AssetTable): Asset {
     device_class: r.device_class as DeviceClass | null,
     modifiability: r.modifiability as Modifiability,
     vendor_notes: r.vendor_notes,
+    serial: r.serial,
+    ips: parseList(r.ips),
     created_at: r.created_at,
     updated_at: r.updated_at,
   };
@@ -465,14 +535,20 @@ function* saveSteps(
   opts: SaveOptions,
 ): Generator<CompiledQuery, string, unknown[]> {
   const id = identityOf(scan, opts.assetName);
+  // Loopback and link-local addresses say nothing about which host this is.
+  if (opts.ips)
+    id.ips = [...new Set(opts.ips.map((a) => a.toLowerCase()))]
+      .filter((a) => !/^(127\.|::1$|fe80:|169\.254\.|0\.0\.0\.0$|::$)/.test(a))
+      .sort();
   const now = new Date().toISOString();
   if (backend === 'postgres') {
     // Two sessions saving scans of the same new asset must not both create it: serialise on its identity.
     const key = `bulwark-asset:${id.kind}:${id.machineId ?? id.hostname ?? id.name}`;
     yield sql`select pg_advisory_xact_lock(hashtext(${key}))`.compile(db);
   }
-  const cols = ['id', 'name', 'macs'] as const;
-  let found: { id: string; name: string; macs: string } | undefined;
+  const cols = ['id', 'name', 'macs', 'serial'] as const;
+  type Found = { id: string; name: string; macs: string; serial: string | null };
+  let found: Found | undefined;
   if (id.machineId) {
     const rows = yield db
       .selectFrom('assets')
@@ -483,6 +559,18 @@ function* saveSteps(
       .compile();
     found = rows[0] as typeof found;
   }
+  if (!found && id.serial) {
+    // The same hardware: its serial — unless both carry machine-ids and they differ (two installs of one
+    // golden image can share a virtual serial; a machine-id, when real, says which system this is).
+    const rows = (yield db
+      .selectFrom('assets')
+      .select([...cols, 'machine_id'])
+      .where('serial', '=', id.serial)
+      .where('kind', '=', id.kind)
+      .orderBy('created_at')
+      .compile()) as (Found & { machine_id: string | null })[];
+    found = rows.find((r) => !id.machineId || r.machine_id === null || r.machine_id === id.machineId);
+  }
   if (!found && !id.machineId && id.hostname && id.macs.length > 0) {
     // No machine-id: the same hostname with a MAC address in common.
     const rows = (yield db
@@ -492,7 +580,7 @@ function* saveSteps(
       .where('kind', '=', id.kind)
       .where('machine_id', 'is', null)
       .orderBy('created_at')
-      .compile()) as { id: string; name: string; macs: string }[];
+      .compile()) as Found[];
     found = rows.find((r) => parseList(r.macs).some((m) => id.macs.includes(m)));
   }
   if (!found && !id.machineId && id.macs.length === 0) {
@@ -521,6 +609,8 @@ function* saveSteps(
         macs: JSON.stringify(id.macs),
         tags: '[]',
         modifiability: 'full',
+        serial: id.serial,
+        ips: JSON.stringify(id.ips),
       })
       .compile();
   else {
@@ -532,6 +622,10 @@ function* saveSteps(
         hostname: id.hostname,
         macs: JSON.stringify(macs),
         ...(opts.assetName ? { name: opts.assetName } : {}),
+        // A machine-id asset keeps the serial it was first seen with; one found by its serial has it already.
+        ...(id.serial && !found.serial ? { serial: id.serial } : {}),
+        // The addresses of the latest scan that saw any (they move with DHCP: not accumulated).
+        ...(id.ips.length > 0 ? { ips: JSON.stringify(id.ips) } : {}),
       })
       .where('id', '=', assetId)
       .compile();
@@ -554,6 +648,9 @@ function* saveSteps(
       score: scan.summary.score,
       counts: JSON.stringify(scan.summary.counts),
       facts: gzipSync(JSON.stringify(scan.facts)),
+      tool_score: opts.toolScore?.value ?? null,
+      tool_score_system: opts.toolScore?.system ?? null,
+      tool_score_max: opts.toolScore?.maximum ?? null,
     })
     .compile();
   for (let i = 0; i < scan.results.length; i += 200) {
@@ -902,6 +999,9 @@ export class Store {
           'scans.tailoring',
           'scans.score',
           'scans.counts',
+          'scans.tool_score',
+          'scans.tool_score_system',
+          'scans.tool_score_max',
           eb.fn
             .agg<number | string>('row_number', [])
             .over((ob) =>
@@ -944,6 +1044,7 @@ export class Store {
         tailoring: r.tailoring,
         score: r.score,
         counts: parseCounts(r.counts),
+        tool_score: toolScoreOf(r),
         rank: Number(r.rank),
         scans: Number(r.scans),
       }));
@@ -1108,6 +1209,9 @@ export class Store {
         'scans.profile',
         'scans.score',
         'scans.counts',
+        'scans.tool_score',
+        'scans.tool_score_system',
+        'scans.tool_score_max',
       ])
       .where('scans.id', '=', scanId)
       .executeTakeFirst()
@@ -1120,7 +1224,17 @@ export class Store {
         `no scan with the id "${scanId}"`,
         'see `bulwark history ASSET` for the ids of its scans',
       );
-    return { ...row, counts: parseCounts(row.counts) };
+    return {
+      id: row.id,
+      asset_id: row.asset_id,
+      asset_name: row.asset_name,
+      started_at: row.started_at,
+      mode: row.mode,
+      profile: row.profile,
+      score: row.score,
+      counts: parseCounts(row.counts),
+      tool_score: toolScoreOf(row),
+    };
   }
 
   /** The stored results of one scan, by rule id. */
