@@ -111,8 +111,20 @@ function waiversCovering(asset: Asset, waivers: readonly Waiver[], date: string)
 /** Snapshots read from the store per query, and evaluated at most this many at once (bounds memory). */
 const BATCH = 100;
 
-/** stdout, waiting when the pipe is full: a fleet's report is written as it is produced, never held whole. */
+/**
+ * stdout, waiting when the pipe is full: a fleet's report is written as it is produced, never held whole. In
+ * JSON each asset is one line of the `assets` array (a fleet's report stays greppable and half the size).
+ */
+let pipeWatched = false;
 async function emit(text: string): Promise<void> {
+  if (!pipeWatched) {
+    pipeWatched = true;
+    // The reader went away (`| head`): stop writing, quietly, as other command-line tools do.
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
+  }
   if (!process.stdout.write(text))
     await new Promise<void>((resolve) =>
       process.stdout.once('drain', () => {
@@ -170,9 +182,7 @@ async function evaluateCommand(o: EvaluateFlags, profileExplicit: boolean): Prom
           const asset = assets.get(scan.asset_id);
           const waiverFor = waiverIndex(asset ? waiversCovering(asset, waivers, date) : [], canonical);
           const e = assetEvaluation(scan, v, stored.get(scan.id) ?? new Map<string, string>(), waiverFor, ms);
-          await emit(
-            json ? `${evaluated === 0 ? '' : ','}\n${indent(JSON.stringify(e, null, 2))}` : textOf(e),
-          );
+          await emit(json ? `${evaluated === 0 ? '' : ','}\n${`    ${JSON.stringify(e)}`}` : textOf(e));
           evaluated++;
         }
       }
@@ -241,9 +251,7 @@ async function evaluateCommand(o: EvaluateFlags, profileExplicit: boolean): Prom
   }
 
   if (json) {
-    await emit(
-      `${evaluated === 0 ? '' : '\n  '}],\n  "unscanned": ${indent(JSON.stringify(unscanned, null, 2)).trimStart()}\n}\n`,
-    );
+    await emit(`${evaluated === 0 ? '' : '\n  '}],\n  "unscanned": ${JSON.stringify(unscanned)}\n}\n`);
     return;
   }
   const out: string[] = [];
@@ -251,9 +259,6 @@ async function evaluateCommand(o: EvaluateFlags, profileExplicit: boolean): Prom
   if (evaluated === 0 && unscanned.length === 0) out.push('no asset selected', '');
   await emit(out.join('\n'));
 }
-
-/** A JSON text indented by two more spaces (an element of the streamed `assets` array). */
-const indent = (text: string): string => '    ' + text.replace(/\n/g, '\n    ');
 
 function textOf(e: AssetEvaluation): string {
   const c = e.counts;

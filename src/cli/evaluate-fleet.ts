@@ -111,14 +111,15 @@ export interface Evaluator {
 export const WORKER_THRESHOLD = 64;
 
 /**
- * An evaluator for `count` snapshots: in this thread for a few, else one worker thread per core (at most
- * `BULWARK_EVALUATE_THREADS` when set; 0 or 1 keeps it in this thread).
+ * An evaluator for `count` snapshots: in this thread for a few, else one worker thread per core.
+ * `BULWARK_EVALUATE_THREADS=N` sets the number of threads whatever the count (0 or 1: this thread).
  */
 export function makeEvaluator(spec: SelectionSpec, selected: Selected, count: number): Evaluator {
   const env = Number(process.env['BULWARK_EVALUATE_THREADS']);
   const cores = os.availableParallelism();
   const threads = Number.isInteger(env) && env >= 0 ? Math.min(env, 64) : cores > 1 ? cores : 0;
-  if (threads <= 1 || count < WORKER_THRESHOLD) {
+  const explicit = process.env['BULWARK_EVALUATE_THREADS'] !== undefined;
+  if (threads <= 1 || (count < WORKER_THRESHOLD && !explicit) || count === 0) {
     const evaluate = snapshotEvaluator(selected.selections);
     return {
       threads: 0,
@@ -136,7 +137,10 @@ export function makeEvaluator(spec: SelectionSpec, selected: Selected, count: nu
   let failure: Error | undefined;
   for (let i = 0; i < threads; i++) {
     // A worker holds one snapshot at a time: a modest heap keeps the fleet's memory bounded.
-    const worker = new Worker(url, { workerData: spec, resourceLimits: { maxOldGenerationSizeMb: 96 } });
+    const worker = new Worker(url, {
+      workerData: spec,
+      resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 48 },
+    });
     worker.on('message', (m: { id: number; ok: boolean; value?: SnapshotVerdicts; error?: string }) => {
       const p = pending.get(m.id);
       if (!p) return;
