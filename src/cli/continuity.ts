@@ -182,7 +182,7 @@ async function evaluateCommand(o: EvaluateFlags, profileExplicit: boolean): Prom
           const asset = assets.get(scan.asset_id);
           const waiverFor = waiverIndex(asset ? waiversCovering(asset, waivers, date) : [], canonical);
           const e = assetEvaluation(scan, v, stored.get(scan.id) ?? new Map<string, string>(), waiverFor, ms);
-          await emit(json ? `${evaluated === 0 ? '' : ','}\n${`    ${JSON.stringify(e)}`}` : textOf(e));
+          await emit(json ? `${evaluated === 0 ? '' : ','}\n    ${JSON.stringify(e)}` : textOf(e));
           evaluated++;
         }
       }
