@@ -849,7 +849,11 @@ export class Store {
       const code = (res.error as { code?: string }).code ?? '';
       if (
         attempt < 5 &&
-        (/already exists/.test(msg) || code.startsWith('SQLITE_BUSY') || code === '23505' || code === '42P07')
+        (/already exists|duplicate column name/.test(msg) ||
+          code.startsWith('SQLITE_BUSY') ||
+          code === '23505' ||
+          code === '42P07' ||
+          code === '42701')
       ) {
         await new Promise((r) => setTimeout(r, 50 * attempt));
         continue;
