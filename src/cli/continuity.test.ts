@@ -209,3 +209,50 @@ test('rules needing facts the snapshot lacks are not_checked, and said so; asset
   assert.equal(r.code, 0, show(r));
   assert.match(r.stdout, /no asset selected/);
 });
+
+test('evaluate over a fleet in worker threads gives what one thread gives, in the same order', async () => {
+  const fleet = path.join(tmp, 'fleet.db');
+  for (const [i, tries] of [3, 6, 4, 10, 2].entries()) {
+    write('/etc/ssh/sshd_config', `MaxAuthTries ${tries}\n`);
+    const r = await bulwark(
+      'scan',
+      '--root',
+      root,
+      '--asset-name',
+      `rtu-${10 + i}`,
+      '--db',
+      fleet,
+      '--no-report',
+      '-q',
+    );
+    assert.equal(r.code, 0, show(r));
+  }
+  const run = async (threads: string) => {
+    process.env['BULWARK_EVALUATE_THREADS'] = threads;
+    try {
+      const r = await bulwark('evaluate', '--db', fleet, '--format', 'json');
+      assert.equal(r.code, 0, show(r));
+      const e = JSON.parse(r.stdout) as Evaluation;
+      // Timings differ between runs; everything else must not.
+      for (const a of e.assets) {
+        a.duration_ms = 0;
+        (a as { load_ms?: number }).load_ms = 0;
+      }
+      return e;
+    } finally {
+      delete process.env['BULWARK_EVALUATE_THREADS'];
+    }
+  };
+  const one = await run('0');
+  const two = await run('2');
+  assert.equal(one.assets.length, 5);
+  assert.deepEqual(
+    one.assets.map((a) => a.asset.name),
+    ['rtu-10', 'rtu-11', 'rtu-12', 'rtu-13', 'rtu-14'],
+  );
+  assert.deepEqual(two, one);
+  assert.deepEqual(
+    one.assets.map((a) => a.results.find((x) => x.rule === 'ssh-max-auth-tries')?.status),
+    ['pass', 'fail', 'pass', 'fail', 'pass'],
+  );
+});

@@ -1,20 +1,19 @@
 /**
  * History and re-evaluation: `bulwark evaluate` re-evaluates stored fact snapshots against a profile without
  * rescanning (a what-if: nothing is written), `bulwark history` shows scores over time per asset and for the
- * fleet. Thin: the evaluation is the scan's own (evaluateSelections), the queries are the store's.
+ * fleet. Thin: the evaluation is the scan's own (evaluateSelections, through evaluate-fleet.ts: in worker threads
+ * for a fleet), the queries are the store's. A fleet is read a batch of snapshots at a time and its report
+ * written as it is produced: memory does not grow with the number of assets.
  */
 import { Command, Option } from 'commander';
 import { BulwarkError } from '../core/errors.js';
-import { DEVICE_CLASSES } from '../core/asset.js';
-import { factKey, type Fact, type ResultStatus } from '../core/types.js';
+import { DEVICE_CLASSES, type Asset } from '../core/asset.js';
+import type { ResultStatus } from '../core/types.js';
 import { canonicalRuleId } from '../engine/profile.js';
-import { today } from '../core/waiver.js';
-import { requiredFacts } from '../engine/evaluate.js';
-import { summarise } from '../engine/score.js';
-import { factSchemas } from '../collect/registry.js';
-import { evaluateSelections, selectRules } from '../scan/run.js';
+import { isExpired, today, waiverIndex, type Waiver } from '../core/waiver.js';
 import { loadWithPolicies, table, withStore } from './common.js';
-import type { RankedScan, Store } from '../store/db.js';
+import { makeEvaluator, select, type SelectionSpec, type SnapshotVerdicts } from './evaluate-fleet.js';
+import type { RankedScan, Store, ToolScore } from '../store/db.js';
 
 const DB_HELP = 'database: SQLite file or postgres:// connection string';
 
@@ -38,6 +37,17 @@ async function selectAssets(store: Store, selector: string): Promise<string[]> {
 }
 
 const fmtScore = (s: number | null) => (s === null ? 'n/a' : String(s));
+/** Another tool's own score, with its scale and system: `70.8/100 (OpenSCAP xccdf default)`. */
+export function fmtToolScore(t: ToolScore | null): string {
+  if (t === null) return '-';
+  const system =
+    t.system === 'lynis:hardening_index'
+      ? 'Lynis hardening index'
+      : t.system.startsWith('urn:xccdf:scoring:')
+        ? `OpenSCAP ${t.system.slice('urn:xccdf:scoring:'.length)}`
+        : t.system;
+  return `${t.value}/${t.maximum} (${system})`;
+}
 const fmtDelta = (d: number | null) => (d === null ? '-' : d > 0 ? `+${d}` : d === 0 ? '±0' : String(d));
 
 interface Change {
@@ -85,68 +95,134 @@ interface EvaluateFlags {
   format: 'text' | 'json';
 }
 
+/** Waivers in force on `date` that cover an asset: its id, one of its tags, its zone, or all (not revoked). */
+function waiversCovering(asset: Asset, waivers: readonly Waiver[], date: string): Waiver[] {
+  return waivers.filter(
+    (w) =>
+      w.revoked_at === null &&
+      !isExpired(w, date) &&
+      (w.scope_kind === 'all' ||
+        (w.scope_kind === 'asset' && w.scope_value === asset.id) ||
+        (w.scope_kind === 'zone' && asset.zone !== null && w.scope_value === asset.zone) ||
+        (w.scope_kind === 'tag' && w.scope_value !== null && asset.tags.includes(w.scope_value))),
+  );
+}
+
+/** Snapshots read from the store per query, and evaluated at most this many at once (bounds memory). */
+const BATCH = 100;
+
+/**
+ * stdout, waiting when the pipe is full: a fleet's report is written as it is produced, never held whole. In
+ * JSON each asset is one line of the `assets` array (a fleet's report stays greppable and half the size).
+ */
+let pipeWatched = false;
+async function emit(text: string): Promise<void> {
+  if (!pipeWatched) {
+    pipeWatched = true;
+    // The reader went away (`| head`): stop writing, quietly, as other command-line tools do.
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
+  }
+  if (!process.stdout.write(text))
+    await new Promise<void>((resolve) =>
+      process.stdout.once('drain', () => {
+        resolve();
+      }),
+    );
+}
+
 async function evaluateCommand(o: EvaluateFlags, profileExplicit: boolean): Promise<void> {
-  const { catalogue, policyRules } = await loadWithPolicies(o.policy ?? []);
-  const tailoring = o.tailoring
-    ? (await import('../content/load.js')).loadTailoring(o.tailoring, catalogue)
-    : undefined;
-  const selections = selectRules({
-    catalogue,
+  const spec: SelectionSpec = {
     profile: o.profile,
     profileExplicit,
-    ...(tailoring ? { tailoring } : {}),
-    policyRules,
-  });
-  const profile = policyRules.length && !profileExplicit ? 'policy' : (tailoring?.extends ?? o.profile);
-  const schemas = factSchemas();
-  const needs = new Map(
-    selections.map((s) => [s.rule.id, [...new Set(requiredFacts([s]).map((r) => factKey(r)))]]),
-  );
-  const evaluations: AssetEvaluation[] = [];
+    policies: o.policy ?? [],
+    ...(o.tailoring ? { tailoring: o.tailoring } : {}),
+  };
+  const selected = await select(spec);
+  const { selections, canonical, profile } = selected;
+  const date = today();
+  const json = o.format === 'json';
   const unscanned: { id: string; name: string }[] = [];
+  let evaluated = 0;
   await withStore(o.db, async (store) => {
     const ids = await selectAssets(store, o.assets);
     const latest = await store.latestScans(ids);
     const scanned = new Set(latest.map((s) => s.asset_id));
-    for (const id of ids)
-      if (!scanned.has(id)) unscanned.push({ id, name: (await store.findAsset(id)).name });
-    for (const scan of latest) evaluations.push(await evaluateOne(store, scan));
+    const assets = new Map((await store.listAssets()).map((a) => [a.id, a]));
+    for (const id of ids) if (!scanned.has(id)) unscanned.push({ id, name: assets.get(id)?.name ?? id });
+    const waivers = (await store.listWaivers({ all: true })).filter((w) => w.revoked_at === null);
+    await emit(
+      json
+        ? `{\n  "schema": "bulwark/evaluate@1",\n  "profile": ${JSON.stringify(profile)},\n  "tailoring": ${JSON.stringify(o.tailoring ?? null)},\n  "policies": ${JSON.stringify(o.policy ?? [])},\n  "rules": ${selections.length},\n  "assets": [`
+        : `What-if: ${selections.length} rule(s) of ${profile}${o.tailoring ? ` tailored by ${o.tailoring}` : ''} over the latest stored snapshot of ${latest.length} asset(s); nothing is stored.\n\n`,
+    );
+    const evaluator = makeEvaluator(spec, selected, latest.length);
+    try {
+      const load = async (batch: RankedScan[]) => {
+        const l0 = performance.now();
+        const scanIds = batch.map((s) => s.id);
+        const [blobs, stored] = [await store.snapshotBlobs(scanIds), await store.resultStatusesOf(scanIds)];
+        return { batch, blobs, stored, ms: (performance.now() - l0) / Math.max(1, batch.length) };
+      };
+      let next = latest.length > 0 ? load(latest.slice(0, BATCH)) : undefined;
+      for (let i = 0; next; i += BATCH) {
+        const { batch, blobs, stored, ms } = await next;
+        // The next batch is read while this one is evaluated.
+        const runs = batch.map((scan) => {
+          const blob = blobs.get(scan.id);
+          return blob === undefined
+            ? Promise.resolve(undefined)
+            : evaluator.run(blob, scan.mode === 'live' ? 'live' : 'offline');
+        });
+        next = i + BATCH < latest.length ? load(latest.slice(i + BATCH, i + 2 * BATCH)) : undefined;
+        for (const [j, scan] of batch.entries()) {
+          const v = await runs[j]!;
+          const asset = assets.get(scan.asset_id);
+          const waiverFor = waiverIndex(asset ? waiversCovering(asset, waivers, date) : [], canonical);
+          const e = assetEvaluation(scan, v, stored.get(scan.id) ?? new Map<string, string>(), waiverFor, ms);
+          await emit(json ? `${evaluated === 0 ? '' : ','}\n    ${JSON.stringify(e)}` : textOf(e));
+          evaluated++;
+        }
+      }
+    } finally {
+      await evaluator.close();
+    }
   });
 
-  async function evaluateOne(store: Store, scan: RankedScan): Promise<AssetEvaluation> {
-    const l0 = performance.now();
-    const facts: Fact[] = (await store.loadFacts(scan.id)) ?? [];
-    const stored = await store.loadResultStatuses(scan.id);
-    const waiverFor = await store.activeWaivers(await store.findAsset(scan.asset_id), today(), (id) =>
-      canonicalRuleId(catalogue, id),
-    );
-    const byKey = new Map(facts.map((f) => [f.key, f]));
-    const load = performance.now() - l0;
-    const t0 = performance.now();
-    const results = evaluateSelections(
-      selections,
-      byKey,
-      scan.mode === 'live' ? 'live' : 'offline',
-      undefined,
-      schemas,
-    );
-    const summary = summarise(results);
-    const duration = performance.now() - t0;
+  function assetEvaluation(
+    scan: RankedScan,
+    v: SnapshotVerdicts | undefined,
+    storedStatuses: Map<string, string>,
+    waiverFor: (rule: string) => Waiver | undefined,
+    loadMs: number,
+  ): AssetEvaluation {
+    // A scan without a snapshot (an import): every rule is not_checked, as over an empty snapshot.
+    const statuses: ResultStatus[] = v?.statuses ?? selections.map(() => 'not_checked');
+    const messages = v?.messages ?? selections.map(() => 'the stored scan has no fact snapshot');
     // Stored verdicts by today's rule ids: a rule renamed since keeps its history through its alias.
     const before = new Map<string, string>();
-    for (const [id, status] of stored) before.set(canonicalRuleId(catalogue, id) ?? id, status);
+    for (const [id, status] of storedStatuses) before.set(canonical(id) ?? id, status);
     const changes: Change[] = [];
     let compared = 0;
-    for (const r of results) {
-      const was = before.get(r.rule);
-      if (was === undefined) continue;
+    selections.forEach((s, i) => {
+      const was = before.get(s.rule.id);
+      if (was === undefined) return;
       compared++;
-      if (was !== r.status) changes.push({ rule: r.rule, was, now: r.status });
-    }
-    const missing = results
-      .filter((r) => r.status === 'not_checked')
-      .map((r) => ({ rule: r.rule, facts: (needs.get(r.rule) ?? []).filter((k) => !byKey.has(k)) }))
-      .filter((m) => m.facts.length > 0);
+      if (was !== statuses[i]) changes.push({ rule: s.rule.id, was, now: statuses[i]! });
+    });
+    const score = v?.score ?? null;
+    const results = selections.map((s, i) => {
+      const status = statuses[i]!;
+      return {
+        rule: s.rule.id,
+        severity: s.severity,
+        status,
+        message: messages[i]!,
+        waiver: status === 'fail' ? (waiverFor(s.rule.id)?.id ?? null) : null,
+      };
+    });
     return {
       asset: { id: scan.asset_id, name: scan.asset_name },
       scan: {
@@ -156,89 +232,65 @@ async function evaluateCommand(o: EvaluateFlags, profileExplicit: boolean): Prom
         profile: scan.profile,
         score: scan.score,
       },
-      score: summary.score,
-      score_change:
-        summary.score === null || scan.score === null
-          ? null
-          : Math.round((summary.score - scan.score) * 10) / 10,
-      counts: summary.counts,
+      score,
+      score_change: score === null || scan.score === null ? null : Math.round((score - scan.score) * 10) / 10,
+      counts: v?.counts ?? { not_checked: selections.length },
       compared,
       newly_failing: changes.filter((c) => c.now === 'fail'),
       newly_passing: changes.filter((c) => c.now === 'pass' && c.was === 'fail'),
       other_changes: changes.filter((c) => c.now !== 'fail' && !(c.now === 'pass' && c.was === 'fail')),
-      missing_facts: missing,
-      results: results.map((r) => ({
-        rule: r.rule,
-        severity: r.severity,
-        status: r.status,
-        message: r.message,
-        waiver: r.status === 'fail' ? (waiverFor(r.rule)?.id ?? null) : null,
-      })),
+      missing_facts: (v?.missing ?? []).map(([i, facts]) => ({ rule: selections[i]!.rule.id, facts })),
+      results,
       waived: results.flatMap((r) => {
         const w = r.status === 'fail' ? waiverFor(r.rule) : undefined;
         return w ? [{ rule: r.rule, waiver: w.id, expires: w.expires }] : [];
       }),
-      duration_ms: Math.round(duration * 100) / 100,
-      load_ms: Math.round(load * 100) / 100,
+      duration_ms: Math.round((v?.evalMs ?? 0) * 100) / 100,
+      load_ms: Math.round((loadMs + (v?.loadMs ?? 0)) * 100) / 100,
     };
   }
 
-  if (o.format === 'json') {
-    process.stdout.write(
-      JSON.stringify(
-        {
-          schema: 'bulwark/evaluate@1',
-          profile,
-          tailoring: o.tailoring ?? null,
-          policies: o.policy ?? [],
-          rules: selections.length,
-          assets: evaluations,
-          unscanned,
-        },
-        null,
-        2,
-      ) + '\n',
-    );
+  if (json) {
+    await emit(`${evaluated === 0 ? '' : '\n  '}],\n  "unscanned": ${JSON.stringify(unscanned)}\n}\n`);
     return;
   }
-  const out: string[] = [
-    `What-if: ${selections.length} rule(s) of ${profile}${o.tailoring ? ` tailored by ${o.tailoring}` : ''} over the latest stored snapshot of ${evaluations.length} asset(s); nothing is stored.`,
-    '',
-  ];
-  for (const e of evaluations) {
-    const c = e.counts;
-    out.push(
-      `${e.asset.name} (${e.asset.id})`,
-      `  snapshot   scan ${e.scan.id} of ${e.scan.started_at} (${e.scan.mode}, profile ${e.scan.profile}, score ${fmtScore(e.scan.score)})`,
-      `  score      ${fmtScore(e.score)}${e.score_change === null ? '' : ` (${fmtDelta(e.score_change)} against the stored scan)`}`,
-      `  results    ${Object.entries(c)
-        .filter(([, n]) => n > 0)
-        .map(([k, n]) => `${n} ${k}`)
-        .join(', ')}`,
-      `  compared   ${e.compared} rule(s) present in both: ${e.newly_failing.length} newly failing, ${e.newly_passing.length} newly passing, ${e.other_changes.length} other change(s)`,
-      ...e.newly_failing.map(
-        (x) =>
-          `    newly failing  ${x.rule} (was ${x.was})${e.waived.some((w) => w.rule === x.rule) ? ' — waived' : ''}`,
-      ),
-      ...e.newly_passing.map((x) => `    newly passing  ${x.rule} (was ${x.was})`),
-      ...e.other_changes.map((x) => `    changed        ${x.rule} (${x.was} → ${x.now})`),
-    );
-    if (e.missing_facts.length > 0)
-      out.push(
-        `  not checked ${e.missing_facts.length} rule(s): the snapshot lacks facts they need (a scan with this profile would collect them):`,
-        ...e.missing_facts.slice(0, 20).map((m) => `    ${m.rule}: ${m.facts.join(', ')}`),
-        ...(e.missing_facts.length > 20 ? [`    … and ${e.missing_facts.length - 20} more`] : []),
-      );
-    if (e.waived.length > 0)
-      out.push(
-        `  waived     ${e.waived.length} failing rule(s) covered by a waiver in force today (the verdict underneath is fail):`,
-        ...e.waived.map((w) => `    waived (fail)  ${w.rule}: ${w.waiver} until ${w.expires}`),
-      );
-    out.push(`  evaluated in ${e.duration_ms} ms`, '');
-  }
+  const out: string[] = [];
   for (const u of unscanned) out.push(`${u.name} (${u.id}): no stored scan`, '');
-  if (evaluations.length === 0 && unscanned.length === 0) out.push('no asset selected', '');
-  process.stdout.write(out.join('\n'));
+  if (evaluated === 0 && unscanned.length === 0) out.push('no asset selected', '');
+  await emit(out.join('\n'));
+}
+
+function textOf(e: AssetEvaluation): string {
+  const c = e.counts;
+  const out: string[] = [
+    `${e.asset.name} (${e.asset.id})`,
+    `  snapshot   scan ${e.scan.id} of ${e.scan.started_at} (${e.scan.mode}, profile ${e.scan.profile}, score ${fmtScore(e.scan.score)})`,
+    `  score      ${fmtScore(e.score)}${e.score_change === null ? '' : ` (${fmtDelta(e.score_change)} against the stored scan)`}`,
+    `  results    ${Object.entries(c)
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(', ')}`,
+    `  compared   ${e.compared} rule(s) present in both: ${e.newly_failing.length} newly failing, ${e.newly_passing.length} newly passing, ${e.other_changes.length} other change(s)`,
+    ...e.newly_failing.map(
+      (x) =>
+        `    newly failing  ${x.rule} (was ${x.was})${e.waived.some((w) => w.rule === x.rule) ? ' — waived' : ''}`,
+    ),
+    ...e.newly_passing.map((x) => `    newly passing  ${x.rule} (was ${x.was})`),
+    ...e.other_changes.map((x) => `    changed        ${x.rule} (${x.was} → ${x.now})`),
+  ];
+  if (e.missing_facts.length > 0)
+    out.push(
+      `  not checked ${e.missing_facts.length} rule(s): the snapshot lacks facts they need (a scan with this profile would collect them):`,
+      ...e.missing_facts.slice(0, 20).map((m) => `    ${m.rule}: ${m.facts.join(', ')}`),
+      ...(e.missing_facts.length > 20 ? [`    … and ${e.missing_facts.length - 20} more`] : []),
+    );
+  if (e.waived.length > 0)
+    out.push(
+      `  waived     ${e.waived.length} failing rule(s) covered by a waiver in force today (the verdict underneath is fail):`,
+      ...e.waived.map((w) => `    waived (fail)  ${w.rule}: ${w.waiver} until ${w.expires}`),
+    );
+  out.push(`  evaluated in ${e.duration_ms} ms`, '', '');
+  return out.join('\n');
 }
 
 async function historyCommand(
@@ -279,6 +331,7 @@ async function historyCommand(
               profile: s.profile,
               tailoring: s.tailoring,
               score: s.score,
+              tool_score: s.tool_score,
               counts: s.counts,
               change: s.delta,
             })),
@@ -291,6 +344,8 @@ async function historyCommand(
       );
       return;
     }
+    // Imported scans carry the other tool's own score: a column of its own, never mixed with Bulwark's.
+    const withTool = scans.some((s) => s.tool_score !== null);
     const head = `${asset.name} (${asset.id}): ${scans[0]?.scans ?? 0} scan(s)${scans.length < (scans[0]?.scans ?? 0) ? `, the latest ${scans.length} shown` : ''}\n`;
     if (scans.length === 0) {
       process.stdout.write(head);
@@ -302,13 +357,24 @@ async function historyCommand(
           ? `${waived} failing rule(s) of the latest scan waived (fail underneath; see \`bulwark results ${asset.name}\`)\n`
           : '') +
         table([
-          ['DATE', 'SCAN', 'PROFILE', 'MODE', 'SCORE', 'PASS', 'FAIL', 'CHANGE'],
+          [
+            'DATE',
+            'SCAN',
+            'PROFILE',
+            'MODE',
+            'SCORE',
+            ...(withTool ? ["TOOL'S OWN SCORE"] : []),
+            'PASS',
+            'FAIL',
+            'CHANGE',
+          ],
           ...scans.map((s) => [
             s.started_at,
             s.id,
             s.profile,
             s.mode,
             fmtScore(s.score),
+            ...(withTool ? [fmtToolScore(s.tool_score)] : []),
             count(s, 'pass'),
             count(s, 'fail'),
             fmtDelta(s.delta),
@@ -329,6 +395,7 @@ async function historyCommand(
             started_at: f.started_at,
             profile: f.profile,
             score: f.score,
+            tool_score: f.tool_score,
             counts: f.counts,
           },
           previous_score: f.previous_score,
@@ -340,6 +407,7 @@ async function historyCommand(
     );
     return;
   }
+  const fleetTool = fleet.some((f) => f.tool_score !== null);
   const trend = (f: (typeof fleet)[number]) =>
     f.scans === 1
       ? 'first scan'
@@ -352,7 +420,18 @@ async function historyCommand(
             : 'steady';
   process.stdout.write(
     table([
-      ['ASSET', 'ID', 'SCANS', 'LAST SCAN', 'PROFILE', 'SCORE', 'PASS', 'FAIL', 'TREND'],
+      [
+        'ASSET',
+        'ID',
+        'SCANS',
+        'LAST SCAN',
+        'PROFILE',
+        'SCORE',
+        ...(fleetTool ? ["TOOL'S OWN SCORE"] : []),
+        'PASS',
+        'FAIL',
+        'TREND',
+      ],
       ...fleet.map((f) => [
         f.asset_name,
         f.asset_id,
@@ -360,6 +439,7 @@ async function historyCommand(
         f.started_at,
         f.profile,
         fmtScore(f.score),
+        ...(fleetTool ? [fmtToolScore(f.tool_score)] : []),
         count(f, 'pass'),
         count(f, 'fail'),
         trend(f),

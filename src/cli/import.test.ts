@@ -69,6 +69,31 @@ test('OpenSCAP XCCDF, ARF and Lynis imports of one host land on one asset, in sc
       ['import:lynis', 99, 2],
     ],
   );
+  // Each tool's own score is stored with its scan and shown beside Bulwark's, labelled as the tool's.
+  const tools = JSON.parse(hist.stdout) as {
+    scans: { tool_score: { value: number; system: string; maximum: number } | null }[];
+  };
+  assert.deepEqual(
+    tools.scans.map((s) => s.tool_score),
+    [
+      { value: 70.8, system: 'urn:xccdf:scoring:default', maximum: 100 },
+      { value: 70.8, system: 'urn:xccdf:scoring:default', maximum: 100 },
+      { value: 55, system: 'lynis:hardening_index', maximum: 100 },
+    ],
+  );
+  const text = await bulwark('history', 'web01', '--db', db);
+  assert.match(text.stdout, /TOOL'S OWN SCORE/);
+  assert.match(text.stdout, /import:lynis +live +99 +55\/100 \(Lynis hardening index\)/);
+  assert.match(text.stdout, / 50 +70\.8\/100 \(OpenSCAP default\)/);
+  const res = await bulwark('results', 'web01', '--db', db);
+  assert.match(
+    res.stdout,
+    /^score 50 \(Bulwark's formula\); the tool's own score 70\.8\/100 \(OpenSCAP default\)$/m,
+  );
+  // The addresses the reports name are shown on the asset (loopback left out).
+  const shown = await bulwark('assets', 'show', 'web01', '--db', db);
+  assert.match(shown.stdout, /^IP addresses +192\.0\.2\.2/m);
+  assert.doesNotMatch(shown.stdout, /127\.0\.0\.1/);
 });
 
 test("an import attaches to the asset of Bulwark's own live scan of the same host (by host name)", async () => {

@@ -51,7 +51,19 @@ async function importCommand(
         `${file} names no host`,
         'name the asset it belongs to with --asset-name <name>',
       );
-    const assetId = await store.saveScan(outcome, version, name ? { assetName: name } : {});
+    const assetId = await store.saveScan(outcome, version, {
+      ...(name ? { assetName: name } : {}),
+      ...(imp.toolScore !== null
+        ? {
+            toolScore: {
+              value: imp.toolScore,
+              system: imp.toolScoreSystem ?? imp.tool,
+              maximum: imp.toolScoreMax ?? 100,
+            },
+          }
+        : {}),
+      ...(imp.identity.ips.length > 0 ? { ips: imp.identity.ips } : {}),
+    });
     // --- audit log (src/remediate/store.ts)
     await (
       await import('../remediate/store.js')
@@ -71,7 +83,7 @@ async function importCommand(
       .join(
         ', ',
       )}${imp.skipped ? `; ${imp.skipped} not imported (${imp.tool === 'openscap' ? 'notselected' : 'skipped by Lynis'})` : ''}`,
-    `  score     ${outcome.summary.score ?? 'n/a'} (Bulwark's formula); ${imp.tool === 'openscap' ? 'OpenSCAP score' : 'Lynis hardening index'} ${imp.toolScore ?? 'n/a'}`,
+    `  score     ${outcome.summary.score ?? 'n/a'} (Bulwark's formula); ${imp.tool === 'openscap' ? 'OpenSCAP score' : 'Lynis hardening index'} ${imp.toolScore === null ? 'n/a' : `${imp.toolScore} of ${imp.toolScoreMax ?? 100}`} (the tool's own, stored with the scan)`,
     ...imp.notes.map((n) => `  note      ${n}`),
   ];
   process.stdout.write(lines.join('\n') + '\n');

@@ -7,12 +7,12 @@ import { BulwarkError, formatIssue } from '../core/errors.js';
 import { SEVERITIES, severityRank, type Severity } from '../core/types.js';
 import { loadCatalogueFast } from '../content/catalogue.js';
 import { loadWithPolicies, table, withStore } from './common.js';
-import { resolveProfile } from '../engine/profile.js';
+import { canonicalRuleId, resolveProfile } from '../engine/profile.js';
 import { FsTarget } from '../targets/target.js';
 import { runScan } from '../scan/run.js';
 import { defaultDbPath, isPostgresUrl, redactDbLocation, resolveDbLocation } from '../store/path.js';
-import { CRITICALITY, DEVICE_CLASSES, MODIFIABILITY } from '../core/asset.js';
-import { buildReport } from '../report/build.js';
+import { CRITICALITY, DEVICE_CLASSES, MODIFIABILITY, type AssetPatch } from '../core/asset.js';
+import { buildReport, type ReportWaiver } from '../report/build.js';
 import { renderText } from '../report/text.js';
 import { allCollectors, factSchemas } from '../collect/registry.js';
 import { collectOne, makeContext } from '../collect/runner.js';
@@ -26,6 +26,7 @@ import { register as registerAudit } from './audit.js';
 import { register as registerZones } from './zones.js';
 import { register as registerReport } from './report.js';
 import { register as registerEvidence } from './evidence.js';
+import { register as registerDb } from './db.js';
 
 /** Exit codes: 0 ok, 1 findings at/above --fail-on, 2 bad usage or input, 3 database problem, 4 internal error. */
 export const EXIT = { ok: 0, findings: 1, usage: 2, db: 3, internal: 4 } as const;
@@ -167,12 +168,17 @@ async function scanCommand(flags: ScanFlags, profileExplicit: boolean): Promise<
   let storedIn: string | null = null;
   let assetId: string | null = null;
   let dbError: BulwarkError | undefined;
+  let waiverFor: ((rule: string) => ReportWaiver | undefined) | undefined;
   if (dbPath) {
     try {
       const { Store } = await import('../store/db.js');
       const store = await Store.open(dbPath);
       try {
         assetId = await store.saveScan(scan, v, flags.assetName ? { assetName: flags.assetName } : {});
+        // The waivers in force for the asset, by today's rule ids (a waiver on an old alias still covers).
+        waiverFor = await store.activeWaivers(await store.findAsset(assetId), undefined, (id) =>
+          canonicalRuleId(catalogue, id),
+        );
         // --- audit log (src/remediate/store.ts): every state-changing command appends one entry.
         await (
           await import('../remediate/store.js')
@@ -191,7 +197,7 @@ async function scanCommand(flags: ScanFlags, profileExplicit: boolean): Promise<
         e instanceof BulwarkError ? e : new BulwarkError('BW_DB_OPEN', String(e), 'check the database path');
     }
   }
-  const report = buildReport(scan, v, storedIn);
+  const report = buildReport(scan, v, storedIn, waiverFor);
   const { formatFromFile, writeScanReport } = await import('./report.js');
   const reportFormat = reportPath ? (flags.reportFormat ?? formatFromFile(reportPath) ?? 'json') : 'json';
   if (reportPath && reportFormat !== 'json') {
@@ -218,7 +224,10 @@ async function scanCommand(flags: ScanFlags, profileExplicit: boolean): Promise<
   }
   if (flags.failOn) {
     const min = severityRank(flags.failOn);
-    const n = scan.results.filter((r) => r.status === 'fail' && severityRank(r.severity) >= min).length;
+    // A waived failure is an accepted deviation: it does not fail the run.
+    const n = scan.results.filter(
+      (r) => r.status === 'fail' && severityRank(r.severity) >= min && !waiverFor?.(r.rule),
+    ).length;
     if (n > 0) {
       process.stderr.write(`bulwark: ${n} failed rule(s) at or above ${flags.failOn} (--fail-on)\n`);
       return EXIT.findings;
@@ -556,6 +565,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerAudit(program, setExit);
   registerReport(program, setExit, version());
   registerEvidence(program, setExit, version());
+  registerDb(program, setExit);
   return program;
 }
 
@@ -645,6 +655,8 @@ function addAssetCommands(program: Command): void {
         ['machine-id', a.machine_id ?? '-'],
         ['hostname', a.hostname ?? '-'],
         ['MAC addresses', a.macs.join(', ') || '-'],
+        ['serial', a.serial ?? '-'],
+        ['IP addresses', a.ips.join(', ') || '-'],
         ['device class', a.device_class ?? '-'],
         ['owner', a.owner ?? '-'],
         ['site', a.site ?? '-'],

@@ -82,6 +82,8 @@ function toAssetRow(r: AssetTable): Asset {
     machine_id: r.machine_id,
     hostname: r.hostname,
     macs: parseList(r.macs),
+    serial: r.serial,
+    ips: parseList(r.ips),
     owner: r.owner,
     site: r.site,
     zone: r.zone,

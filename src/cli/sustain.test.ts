@@ -2,6 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { diffFacts } from '../report/drift.js';
@@ -166,4 +167,93 @@ test('fact diff: rows keyed by identity, not position', () => {
   ]);
   assert.deepEqual(d.facts, [{ fact: 'shadow', from: 'not_collected', to: 'complete' }]);
   assert.deepEqual(diffFacts(after, after), { facts: [], rows: [] });
+});
+
+test('the JSON scan report carries the waiver of a waived failing result', async () => {
+  write('/etc/ssh/sshd_config', '# managed\nMaxAuthTries 6\n');
+  const scanJson = async () => {
+    const r = await bulwark(
+      'scan',
+      '--root',
+      root,
+      '--asset-name',
+      'rtu-w',
+      '--rule',
+      'ssh-max-auth-tries',
+      'shadow-file-permissions',
+      '--db',
+      db,
+      '--no-report',
+      '--format',
+      'json',
+    );
+    assert.equal(r.code, 0, show(r));
+    return JSON.parse(r.stdout) as {
+      results: { rule: string; status: string; waiver?: Record<string, string> }[];
+    };
+  };
+  let report = await scanJson();
+  let res = report.results.find((x) => x.rule === 'ssh-max-auth-tries')!;
+  assert.equal(res.status, 'fail');
+  assert.equal(res.waiver, undefined, 'no waiver yet');
+  const add = await bulwark(
+    'waivers',
+    'add',
+    '--rule',
+    'ssh-max-auth-tries',
+    '--scope',
+    'asset:rtu-w',
+    '--owner',
+    'ot-team',
+    '--justification',
+    'vendor tool retries',
+    '--compensating-control',
+    'fail2ban on the jump host',
+    '--expires',
+    '2999-12-31',
+    '--approver',
+    'ciso',
+    '--db',
+    db,
+  );
+  assert.equal(add.code, 0, show(add));
+  const id = /waiver (w-[0-9a-f]+)/.exec(add.stdout)![1]!;
+  report = await scanJson();
+  res = report.results.find((x) => x.rule === 'ssh-max-auth-tries')!;
+  assert.equal(res.status, 'fail', 'the status stays the rule’s own verdict');
+  assert.deepEqual(res.waiver, {
+    id,
+    owner: 'ot-team',
+    justification: 'vendor tool retries',
+    compensating_control: 'fail2ban on the jump host',
+    expires: '2999-12-31',
+    approver: 'ciso',
+  });
+  for (const other of report.results.filter((x) => x.rule !== 'ssh-max-auth-tries'))
+    assert.equal(other.waiver, undefined);
+  // A waived failure does not fail the run.
+  const r = await bulwark(
+    'scan',
+    '--root',
+    root,
+    '--asset-name',
+    'rtu-w',
+    '--rule',
+    'ssh-max-auth-tries',
+    '--db',
+    db,
+    '--no-report',
+    '-q',
+    '--fail-on',
+    'low',
+  );
+  assert.equal(r.code, 0, show(r));
+  // The report still validates against its JSON Schema (docs/report-schema.json is generated from the same).
+  type Validate = ((data: unknown) => boolean) & { errors?: unknown };
+  const Ajv2020 = createRequire(import.meta.url)('ajv/dist/2020.js') as {
+    default: new (o: Record<string, unknown>) => { compile(schema: unknown): Validate };
+  };
+  const { reportJsonSchema } = await import('../report/json.js');
+  const validate = new Ajv2020.default({ strict: false }).compile(reportJsonSchema());
+  assert.ok(validate(report), JSON.stringify(validate.errors));
 });

@@ -8,6 +8,7 @@ import { formatScope, isCalendarDate, parseScope, today, type Waiver } from '../
 import { canonicalRuleId, type Catalogue } from '../engine/profile.js';
 import { diffFacts, type FactDrift } from '../report/drift.js';
 import { loadWithPolicies, table, withStore } from './common.js';
+import { fmtToolScore } from './continuity.js';
 import type { StoredScan, Store } from '../store/db.js';
 
 const DB_HELP = 'database: SQLite file or postgres:// connection string';
@@ -160,6 +161,7 @@ async function resultsCommand(ref: string | undefined, o: { db?: string; date?: 
     const waived = s.results.filter((r) => r.waiver).length;
     lines.push(
       `${s.scan.asset_name} (${s.scan.asset_id}): scan ${s.scan.id} of ${s.scan.started_at}, profile ${s.scan.profile}; ${waived} waived on ${date}`,
+      `score ${s.scan.score ?? 'n/a'} (Bulwark's formula)${s.scan.tool_score ? `; the tool's own score ${fmtToolScore(s.scan.tool_score)}` : ''}`,
       table([
         ['RULE', 'SEVERITY', 'STATUS', 'WAIVED', 'MESSAGE'],
         ...s.results.map((r) => [

@@ -12,6 +12,7 @@ import { collectors as logging } from './logging.js';
 import { collectors as cron } from './cron.js';
 import { collectors as special } from './special-files.js';
 import { collectors as system } from './system.js';
+import { collectors as dmi } from './dmi.js';
 
 const all: Collector[] = [
   ...files,
@@ -25,6 +26,7 @@ const all: Collector[] = [
   ...cron,
   ...special,
   ...system,
+  ...dmi,
 ];
 
 const byName = new Map<string, Collector>();

@@ -32,6 +32,10 @@ export interface Asset {
   machine_id: string | null;
   hostname: string | null;
   macs: string[];
+  /** Hardware serial (DMI product_serial, or `uuid:` and product_uuid), when a live scan could read one. */
+  serial: string | null;
+  /** IP addresses last seen (from imported reports); shown, not used alone for identity. */
+  ips: string[];
   owner: string | null;
   site: string | null;
   zone: string | null;

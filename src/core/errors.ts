@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'BW_DB_LOCKED'
   | 'BW_DB_CORRUPT'
   | 'BW_DB_TOO_NEW'
+  | 'BW_DB_BACKUP'
+  | 'BW_OUTPUT_EXISTS'
   | 'BW_WRITE_INSIDE_TARGET'
   | 'BW_ASSET_NOT_FOUND'
   | 'BW_ASSET_AMBIGUOUS'

@@ -208,6 +208,119 @@ function matchCompiled(parts: readonly Compiled[], row: Row, env: EvalEnv): bool
   return true;
 }
 
+/**
+ * Rows that may satisfy a `where` condition, found through an index instead of a scan of every row: a fleet
+ * re-evaluation runs hundreds of rules over each snapshot, and most select a few rows by name out of hundreds
+ * (packages, services). The index only narrows: every candidate is still tested by the full matcher, so the
+ * selection (and its order) is exactly that of a scan. It applies to an equality (`eq`, `in`) on a string field
+ * with literal string operands, where equality is string identity: a row whose value is a string is a
+ * candidate only under the values asked for; a row whose value is a number, boolean or list may still compare
+ * equal (numerically, as text) and is always a candidate; a null never equals a string and is never one.
+ */
+type Plan =
+  | { kind: 'field'; key: string; values: readonly string[] }
+  | { kind: 'min'; alts: Plan[] }
+  | { kind: 'union'; subs: Plan[] };
+const planCache = new WeakMap<readonly Compiled[], Plan | null>();
+
+/** How a conjunction's candidates can be found: each indexable part is an alternative (the smallest is used). */
+function planOf(parts: readonly Compiled[]): Plan | null {
+  const cached = planCache.get(parts);
+  if (cached !== undefined) return cached;
+  const alts: Plan[] = [];
+  for (const part of parts) {
+    if (part.kind === 'field') {
+      if ((part.type !== undefined && part.type !== 'string') || part.ops.length !== 1) continue;
+      const [op, operand] = part.ops[0]!;
+      const values = op === 'eq' ? [operand] : op === 'in' && Array.isArray(operand) ? operand : undefined;
+      if (values?.every((v) => typeof v === 'string'))
+        alts.push({ kind: 'field', key: part.key, values: values });
+    } else if (part.kind === 'all') {
+      for (const sub of part.subs) {
+        const p = planOf(sub);
+        if (p) alts.push(p);
+      }
+    } else if (part.kind === 'any') {
+      const subs = part.subs.map(planOf);
+      if (subs.length > 0 && subs.every((x) => x !== null)) alts.push({ kind: 'union', subs: subs });
+    }
+  }
+  const plan = alts.length === 0 ? null : alts.length === 1 ? alts[0]! : { kind: 'min' as const, alts };
+  planCache.set(parts, plan);
+  return plan;
+}
+
+/** The candidate row indices of a plan, as lists (possibly overlapping) to be merged. */
+function runPlan(plan: Plan, rows: readonly Row[]): number[][] {
+  switch (plan.kind) {
+    case 'field': {
+      const idx = rowIndex(rows, plan.key);
+      return [...plan.values.map((v) => idx.byValue.get(v) ?? []), idx.other];
+    }
+    case 'union':
+      return plan.subs.flatMap((p) => runPlan(p, rows));
+    case 'min': {
+      let best: number[][] | undefined;
+      let size = Infinity;
+      for (const alt of plan.alts) {
+        const lists = runPlan(alt, rows);
+        const n = lists.reduce((t, l) => t + l.length, 0);
+        if (n < size) [best, size] = [lists, n];
+      }
+      return best ?? [];
+    }
+  }
+}
+
+/** Per rows array: per field, the indices of the rows by string value, and of the rows with a non-string value. */
+const rowIndexCache = new WeakMap<
+  readonly Row[],
+  Map<string, { byValue: Map<string, number[]>; other: number[] }>
+>();
+
+function rowIndex(rows: readonly Row[], key: string): { byValue: Map<string, number[]>; other: number[] } {
+  let perKey = rowIndexCache.get(rows);
+  if (!perKey)
+    rowIndexCache.set(
+      rows,
+      (perKey = new Map<string, { byValue: Map<string, number[]>; other: number[] }>()),
+    );
+  let idx = perKey.get(key);
+  if (!idx) {
+    idx = { byValue: new Map(), other: [] };
+    rows.forEach((r, i) => {
+      const v = r[key];
+      if (typeof v === 'string') {
+        const list = idx!.byValue.get(v);
+        if (list) list.push(i);
+        else idx!.byValue.set(v, [i]);
+      } else if (v !== null && v !== undefined) idx!.other.push(i);
+    });
+    perKey.set(key, idx);
+  }
+  return idx;
+}
+
+/** Below this many rows a plain scan is as quick as the index. */
+const INDEX_MIN_ROWS = 32;
+
+function selectRows(
+  cond: Condition,
+  rows: readonly Row[],
+  fieldTypes: Readonly<Record<string, FieldType>>,
+  env: EvalEnv,
+): Row[] {
+  const parts = compile(cond, fieldTypes);
+  const plan = rows.length >= INDEX_MIN_ROWS ? planOf(parts) : null;
+  if (!plan) return rows.filter((r) => matchCompiled(parts, r, env));
+  const hits = new Set<number>();
+  for (const list of runPlan(plan, rows)) for (const i of list) hits.add(i);
+  return [...hits]
+    .sort((a, b) => a - b)
+    .map((i) => rows[i]!)
+    .filter((r) => matchCompiled(parts, r, env));
+}
+
 function matches(
   cond: Condition,
   row: Row,
@@ -314,7 +427,7 @@ export function evaluateLeaf(leaf: LeafCheck, env: EvalEnv): Verdict {
       evidence: [{ fact: key, message: fact.reason ?? 'error' }],
     };
   const types = env.schemas[leaf.fact]?.fields ?? {};
-  const selected = leaf.where ? fact.rows.filter((r) => matches(leaf.where!, r, types, env)) : fact.rows;
+  const selected = leaf.where ? selectRows(leaf.where, fact.rows, types, env) : fact.rows;
   const expect = leaf.expect ?? 'all';
   let v: Verdict;
   if (expect === 'none') {

@@ -154,6 +154,8 @@ export function parseLynis(text: string, file: string): ImportedScan {
     },
     results,
     toolScore: single.has('hardening_index') && Number.isFinite(index) ? index : null,
+    toolScoreSystem: single.has('hardening_index') && Number.isFinite(index) ? 'lynis:hardening_index' : null,
+    toolScoreMax: single.has('hardening_index') && Number.isFinite(index) ? 100 : null,
     skipped: skipped.length,
     notes,
   };

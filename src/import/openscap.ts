@@ -288,6 +288,12 @@ export function parseOpenScap(xml: string, file: string): ImportedScan {
     identity: identityFrom(tr, device),
     results,
     toolScore: Number.isFinite(score) ? Math.round(score * 10) / 10 : null,
+    toolScoreSystem: Number.isFinite(score) ? attr(scoreNode, 'system') || 'urn:xccdf:scoring:default' : null,
+    toolScoreMax: Number.isFinite(score)
+      ? Number.isFinite(Number(attr(scoreNode, 'maximum') || '100'))
+        ? Number(attr(scoreNode, 'maximum') || '100')
+        : 100
+      : null,
     skipped,
     notes,
   };

@@ -32,6 +32,10 @@ export interface ImportedScan {
   results: ImportedResult[];
   /** The tool's own score (OpenSCAP's XCCDF score, Lynis's hardening index), for the summary only. */
   toolScore: number | null;
+  /** The scoring system of toolScore: an XCCDF scoring model URI, or `lynis:hardening_index`. */
+  toolScoreSystem: string | null;
+  /** The best score possible in that system (XCCDF `maximum`, 100 when absent; Lynis 100). */
+  toolScoreMax: number | null;
   /** Results not imported (OpenSCAP `notselected`). */
   skipped: number;
   /** Whatever was noticed while reading: several TestResults, unknown result values… */

@@ -2,9 +2,28 @@
 import type { ScanOutcome } from '../scan/run.js';
 import type { Report } from './json.js';
 
+/** The waiver that covers a failing rule, as the report shows it. */
+export interface ReportWaiver {
+  id: string;
+  owner: string;
+  justification: string;
+  compensating_control: string;
+  expires: string;
+  approver: string;
+}
+
 export const REPORT_SCHEMA_ID = 'bulwark/scan-report@1';
 
-export function buildReport(scan: ScanOutcome, version: string, storedIn: string | null): Report {
+/**
+ * `waiverFor` gives the waiver in force that covers a rule (known once the scan is stored on its asset): a
+ * failing (or erroring) result it covers carries it as `waiver`; its status stays the rule's own verdict.
+ */
+export function buildReport(
+  scan: ScanOutcome,
+  version: string,
+  storedIn: string | null,
+  waiverFor?: (rule: string) => ReportWaiver | undefined,
+): Report {
   const os = scan.facts.find((f) => f.key === 'os')?.rows[0];
   const str = (v: unknown) => (typeof v === 'string' ? v : null);
   return {
@@ -54,6 +73,7 @@ export function buildReport(scan: ScanOutcome, version: string, storedIn: string
         rationale: rule.rationale,
         fix,
         references: rule.references as Report['results'][number]['references'],
+        ...waived(r.status === 'fail' || r.status === 'error' ? waiverFor?.(r.rule) : undefined),
       };
     }),
     facts: scan.facts.map((f) => ({
@@ -64,4 +84,10 @@ export function buildReport(scan: ScanOutcome, version: string, storedIn: string
       sources: f.provenance.sources.slice(0, 50),
     })),
   };
+}
+
+function waived(w: ReportWaiver | undefined): { waiver?: ReportWaiver } {
+  if (!w) return {};
+  const { id, owner, justification, compensating_control, expires, approver } = w;
+  return { waiver: { id, owner, justification, compensating_control, expires, approver } };
 }

@@ -72,6 +72,19 @@ export const ReportSchema = z.object({
         z.string(),
         z.union([z.string(), z.array(z.string()), z.record(z.string(), z.string())]),
       ),
+      waiver: z
+        .object({
+          id: z.string(),
+          owner: z.string(),
+          justification: z.string(),
+          compensating_control: z.string(),
+          expires: z.string().describe('YYYY-MM-DD, the last day it applies'),
+          approver: z.string(),
+        })
+        .optional()
+        .describe(
+          'the waiver in force that covers this failing result (the status stays the rule’s own verdict); absent when none, or when the scan was not stored',
+        ),
     }),
   ),
   facts: z.array(

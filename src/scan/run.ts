@@ -90,12 +90,19 @@ export function evaluateSelections(
   return results;
 }
 
+const IDENTITY_FACTS = [
+  { name: 'interfaces', args: {} },
+  { name: 'dmi', args: {} },
+];
+
 export async function runScan(target: Target, opts: ScanOptions): Promise<ScanOutcome> {
   const started = new Date();
   const t0 = performance.now();
   const selections = selectRules(opts);
   const ctx = makeContext(target, started);
-  const requests = requiredFacts(selections);
+  // What the rules need, and what recognises the asset in the store whatever the profile: its MAC
+  // addresses and hardware serial (both live only: offline they are not_collected).
+  const requests = [...requiredFacts(selections), ...IDENTITY_FACTS];
   const facts = await collectFacts(ctx, requests, {
     onProgress: (p: CollectProgress) =>
       opts.onProgress?.({ phase: 'collect', done: p.done, total: p.total, current: p.current }),

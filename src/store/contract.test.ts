@@ -194,6 +194,85 @@ for (const b of backends) {
         }
       });
 
+      test('identity by hardware serial: a renamed host and a reimaged one without machine-id attach; distinct machine-ids never merge', async () => {
+        const store = await open();
+        try {
+          const live = { live: true, machineId: null, macs: [] as string[] };
+          const a = await store.saveScan(fixtureScan({ ...live, hostname: 'hmi-1', serial: 'SN-4711' }), 't');
+          // Renamed, no MAC in common, no machine-id: the serial says it is the same box.
+          const b2 = await store.saveScan(
+            fixtureScan({ ...live, hostname: 'hmi-renamed', serial: 'SN-4711' }),
+            't',
+          );
+          assert.equal(b2, a);
+          // A placeholder serial identifies nothing: with no UUID either, this is another asset.
+          const c = await store.saveScan(
+            fixtureScan({ ...live, hostname: 'hmi-2', serial: 'To Be Filled By O.E.M.' }),
+            't',
+          );
+          assert.notEqual(c, a);
+          // Only a product UUID: it is used, prefixed.
+          const d = await store.saveScan(
+            fixtureScan({
+              ...live,
+              hostname: 'vm-x',
+              serial: '',
+              uuid: '4C4C4544-0042-3510-8052-B7C04F4E3732',
+            }),
+            't',
+          );
+          assert.equal((await store.findAsset(d)).serial, 'uuid:4c4c4544-0042-3510-8052-b7c04f4e3732');
+          // An asset with a machine-id gains the serial; a scan with that machine-id and serial stays on it...
+          const m = await store.saveScan(
+            fixtureScan({ live: true, machineId: MACHINE_A, serial: 'VM-CLONE' }),
+            't',
+          );
+          assert.equal((await store.findAsset(m)).serial, 'VM-CLONE');
+          // ...but another machine-id with the same (cloned, virtual) serial is another system.
+          const n2 = await store.saveScan(
+            fixtureScan({ live: true, machineId: MACHINE_B, serial: 'VM-CLONE' }),
+            't',
+          );
+          assert.notEqual(n2, m);
+          const asset = await store.findAsset(a);
+          assert.equal(asset.serial, 'SN-4711');
+          assert.equal(asset.hostname, 'hmi-renamed');
+          assert.equal(await store.count('assets'), 5);
+          // IPs given with a save are stored for display (loopback dropped), the latest set kept.
+          await store.saveScan(fixtureScan({ ...live, hostname: 'hmi-1', serial: 'SN-4711' }), 't', {
+            ips: ['10.0.0.7', '127.0.0.1', 'fe80::1', '10.0.0.7'],
+          });
+          assert.deepEqual((await store.findAsset(a)).ips, ['10.0.0.7']);
+        } finally {
+          await store.close();
+        }
+      });
+
+      test('an imported scan keeps the tool’s own score apart from Bulwark’s', async () => {
+        const store = await open();
+        try {
+          const s = fixtureScan();
+          await store.saveScan(s, 't', {
+            toolScore: { value: 70.8, system: 'urn:xccdf:scoring:default', maximum: 100 },
+          });
+          await store.saveScan(fixtureScan(), 't');
+          const hist = await store.assetHistory((await store.findScan(s.id)).asset_id);
+          const own = { value: 70.8, system: 'urn:xccdf:scoring:default', maximum: 100 };
+          assert.equal(hist.length, 2);
+          for (const h of hist) assert.deepEqual(h.tool_score, h.id === s.id ? own : null);
+          assert.deepEqual((await store.findScan(s.id)).tool_score, {
+            value: 70.8,
+            system: 'urn:xccdf:scoring:default',
+            maximum: 100,
+          });
+          assert.equal(hist.find((h) => h.id === s.id)?.score, s.summary.score, 'Bulwark’s score is its own');
+          const info = await store.info();
+          assert.equal(info.schema_version, '0005_identity_and_tool_scores');
+        } finally {
+          await store.close();
+        }
+      });
+
       test('two writers at once both succeed, and create one asset between them', async () => {
         const where = b.fresh();
         const x = await open(where);

@@ -35,7 +35,7 @@ import {
   type WaiverScopeKind,
 } from '../core/waiver.js';
 import type { ScanOutcome } from '../scan/run.js';
-import { isPostgresUrl, redactDbLocation, scrubPassword } from './path.js';
+import { dbPassword, isPostgresUrl, redactDbLocation, scrubPassword } from './path.js';
 import { remediationMigration } from '../remediate/store.js';
 
 export type Backend = 'sqlite' | 'postgres';
@@ -59,6 +59,10 @@ export interface AssetTable {
   device_class: string | null;
   modifiability: string;
   vendor_notes: string | null;
+  /** The hardware serial (DMI product_serial, else product_uuid) when the scan could read it (live). */
+  serial: string | null;
+  /** JSON list of the IP addresses seen on the asset (shown; not used alone for identity). */
+  ips: string;
 }
 export interface ScanTable {
   id: string;
@@ -76,6 +80,10 @@ export interface ScanTable {
   score: number | null;
   counts: string;
   facts: Buffer;
+  /** An imported scan: the tool's own score, its scoring system and maximum (null for Bulwark's scans). */
+  tool_score: number | null;
+  tool_score_system: string | null;
+  tool_score_max: number | null;
 }
 export interface ResultTable {
   scan_id: string;
@@ -312,6 +320,19 @@ function migrationsFor(backend: Backend): Record<string, Migration> {
           .execute();
       },
     },
+    '0005_identity_and_tool_scores': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('assets').addColumn('serial', 'text').execute();
+        await db.schema
+          .alterTable('assets')
+          .addColumn('ips', 'text', (c) => c.notNull().defaultTo('[]'))
+          .execute();
+        await db.schema.createIndex('assets_serial').on('assets').columns(['serial', 'kind']).execute();
+        await db.schema.alterTable('scans').addColumn('tool_score', real).execute();
+        await db.schema.alterTable('scans').addColumn('tool_score_system', 'text').execute();
+        await db.schema.alterTable('scans').addColumn('tool_score_max', real).execute();
+      },
+    },
     '0006_captures': {
       async up(db: Kysely<unknown>) {
         await db.schema
@@ -475,6 +496,28 @@ export interface StoreOptions {
 export interface SaveOptions {
   /** Name the asset (an image scan is otherwise named by its root path). */
   assetName?: string;
+  /** An imported scan: the other tool's own score (OpenSCAP's XCCDF score, Lynis's hardening index). */
+  toolScore?: ToolScore;
+  /** IP addresses the scan saw on the asset (an imported report's), stored on it for display. */
+  ips?: string[];
+}
+
+/** Another tool's own score of an imported scan, in its own system (never mixed with Bulwark's). */
+export interface ToolScore {
+  value: number;
+  /** e.g. `urn:xccdf:scoring:default`, `lynis:hardening_index`. */
+  system: string;
+  maximum: number;
+}
+
+function toolScoreOf(r: {
+  tool_score: number | null;
+  tool_score_system: string | null;
+  tool_score_max: number | null;
+}): ToolScore | null {
+  return r.tool_score === null
+    ? null
+    : { value: r.tool_score, system: r.tool_score_system ?? '', maximum: r.tool_score_max ?? 100 };
 }
 
 export interface AssetFilter {
@@ -494,6 +537,8 @@ export interface RankedScan {
   tailoring: string | null;
   score: number | null;
   counts: Record<string, number>;
+  /** An imported scan's own score in the tool's system; null for Bulwark's scans. */
+  tool_score: ToolScore | null;
   rank: number;
   /** How many scans the asset has in all. */
   scans: number;
@@ -508,6 +553,7 @@ export interface StoredScan {
   profile: string;
   score: number | null;
   counts: Record<string, number>;
+  tool_score: ToolScore | null;
 }
 export interface StoredResult {
   rule_id: string;
@@ -550,9 +596,36 @@ function scoreDelta(now: number | null, before: number | null): number | null {
 interface Identity {
   kind: 'host' | 'image';
   machineId: string | null;
+  /** The hardware serial (DMI product_serial, else product_uuid), when one that identifies was read. */
+  serial: string | null;
   hostname: string | null;
   macs: string[];
+  /** Shown on the asset; never used alone to recognise it (NAT and DHCP share and move addresses). */
+  ips: string[];
   name: string;
+}
+
+/** Placeholders firmware puts where a serial or UUID should be: they identify nothing. */
+const JUNK_SERIAL =
+  /^(|none|null|n\/a|na|0+|1234567890|0123456789|default string|to be filled by o\.e\.m\.|system serial number|not specified|not applicable|chassis serial number|serial|\*+|\.+|x+|f+)$/i;
+const JUNK_UUID =
+  /^(0{8}-0{4}-0{4}-0{4}-0{12}|f{8}-f{4}-f{4}-f{4}-f{12}|03000200-0400-0500-0006-000700080009)$/i;
+
+/** The serial an asset is recognised by, from the `dmi` fact: product_serial, else product_uuid (`uuid:…`). */
+export function serialOf(facts: readonly Fact[]): string | null {
+  const dmi = facts.find((f) => f.key === 'dmi');
+  const row = dmi && dmi.status === 'complete' ? dmi.rows[0] : undefined;
+  const serial = typeof row?.['product_serial'] === 'string' ? row['product_serial'].trim() : '';
+  if (serial && !JUNK_SERIAL.test(serial)) return serial;
+  const uuid = typeof row?.['product_uuid'] === 'string' ? row['product_uuid'].trim().toLowerCase() : '';
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(uuid) && !JUNK_UUID.test(uuid))
+    return `uuid:${uuid}`;
+  return null;
+}
+
+/** A stored fact snapshot (gzip-compressed JSON) → its facts. */
+export function decodeFacts(blob: Uint8Array): Fact[] {
+  return JSON.parse(gunzipSync(blob).toString('utf8')) as Fact[];
 }
 
 export function identityOf(scan: ScanOutcome, assetName?: string): Identity {
@@ -573,7 +646,7 @@ export function identityOf(scan: ScanOutcome, assetName?: string): Identity {
       : [];
   const kind = scan.target.kind === 'live' ? 'host' : 'image';
   const name = assetName ?? (scan.target.kind === 'live' ? (hostname ?? 'localhost') : scan.target.root);
-  return { kind, machineId, hostname, macs, name };
+  return { kind, machineId, serial: serialOf(scan.facts), hostname, macs, ips: [], name };
 }
 
 function parseList(text: string): string[] {
@@ -601,6 +674,8 @@ function toAsset(r: AssetTable): Asset {
     device_class: r.device_class as DeviceClass | null,
     modifiability: r.modifiability as Modifiability,
     vendor_notes: r.vendor_notes,
+    serial: r.serial,
+    ips: parseList(r.ips),
     created_at: r.created_at,
     updated_at: r.updated_at,
   };
@@ -618,14 +693,20 @@ function* saveSteps(
   opts: SaveOptions,
 ): Generator<CompiledQuery, string, unknown[]> {
   const id = identityOf(scan, opts.assetName);
+  // Loopback and link-local addresses say nothing about which host this is.
+  if (opts.ips)
+    id.ips = [...new Set(opts.ips.map((a) => a.toLowerCase()))]
+      .filter((a) => !/^(127\.|::1$|fe80:|169\.254\.|0\.0\.0\.0$|::$)/.test(a))
+      .sort();
   const now = new Date().toISOString();
   if (backend === 'postgres') {
     // Two sessions saving scans of the same new asset must not both create it: serialise on its identity.
     const key = `bulwark-asset:${id.kind}:${id.machineId ?? id.hostname ?? id.name}`;
     yield sql`select pg_advisory_xact_lock(hashtext(${key}))`.compile(db);
   }
-  const cols = ['id', 'name', 'macs'] as const;
-  let found: { id: string; name: string; macs: string } | undefined;
+  const cols = ['id', 'name', 'macs', 'serial'] as const;
+  type Found = { id: string; name: string; macs: string; serial: string | null };
+  let found: Found | undefined;
   if (id.machineId) {
     const rows = yield db
       .selectFrom('assets')
@@ -636,6 +717,18 @@ function* saveSteps(
       .compile();
     found = rows[0] as typeof found;
   }
+  if (!found && id.serial) {
+    // The same hardware: its serial — unless both carry machine-ids and they differ (two installs of one
+    // golden image can share a virtual serial; a machine-id, when real, says which system this is).
+    const rows = (yield db
+      .selectFrom('assets')
+      .select([...cols, 'machine_id'])
+      .where('serial', '=', id.serial)
+      .where('kind', '=', id.kind)
+      .orderBy('created_at')
+      .compile()) as (Found & { machine_id: string | null })[];
+    found = rows.find((r) => !id.machineId || r.machine_id === null || r.machine_id === id.machineId);
+  }
   if (!found && !id.machineId && id.hostname && id.macs.length > 0) {
     // No machine-id: the same hostname with a MAC address in common.
     const rows = (yield db
@@ -645,7 +738,7 @@ function* saveSteps(
       .where('kind', '=', id.kind)
       .where('machine_id', 'is', null)
       .orderBy('created_at')
-      .compile()) as { id: string; name: string; macs: string }[];
+      .compile()) as Found[];
     found = rows.find((r) => parseList(r.macs).some((m) => id.macs.includes(m)));
   }
   if (!found && !id.machineId && id.macs.length === 0) {
@@ -674,6 +767,8 @@ function* saveSteps(
         macs: JSON.stringify(id.macs),
         tags: '[]',
         modifiability: 'full',
+        serial: id.serial,
+        ips: JSON.stringify(id.ips),
       })
       .compile();
   else {
@@ -685,6 +780,10 @@ function* saveSteps(
         hostname: id.hostname,
         macs: JSON.stringify(macs),
         ...(opts.assetName ? { name: opts.assetName } : {}),
+        // A machine-id asset keeps the serial it was first seen with; one found by its serial has it already.
+        ...(id.serial && !found.serial ? { serial: id.serial } : {}),
+        // The addresses of the latest scan that saw any (they move with DHCP: not accumulated).
+        ...(id.ips.length > 0 ? { ips: JSON.stringify(id.ips) } : {}),
       })
       .where('id', '=', assetId)
       .compile();
@@ -707,6 +806,9 @@ function* saveSteps(
       score: scan.summary.score,
       counts: JSON.stringify(scan.summary.counts),
       facts: gzipSync(JSON.stringify(scan.facts)),
+      tool_score: opts.toolScore?.value ?? null,
+      tool_score_system: opts.toolScore?.system ?? null,
+      tool_score_max: opts.toolScore?.maximum ?? null,
     })
     .compile();
   for (let i = 0; i < scan.results.length; i += 200) {
@@ -730,6 +832,21 @@ function* saveSteps(
 }
 
 const SAFE_SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/i;
+
+/**
+ * TEST ONLY: BULWARK_TEST_SLOW_WRITE_MS=N pauses N ms after each statement of a scan's write transaction, and
+ * says on stderr when the transaction is open, so the kill -9 tests (src/store/crash.test.ts) can kill a
+ * process in the middle of a write. Never set it in production: it only makes writes slower.
+ */
+function slowWriteMs(): number {
+  const n = Number(process.env['BULWARK_TEST_SLOW_WRITE_MS'] ?? 0);
+  return Number.isFinite(n) && n > 0 ? Math.min(n, 60_000) : 0;
+}
+const sleepBuffer = new Int32Array(new SharedArrayBuffer(4));
+function testPause(ms: number, first: boolean): void {
+  if (first) process.stderr.write('bulwark: test hook: write transaction open\n');
+  Atomics.wait(sleepBuffer, 0, 0, ms);
+}
 
 export class Store {
   readonly db: Kysely<Schema>;
@@ -890,7 +1007,11 @@ export class Store {
       const code = (res.error as { code?: string }).code ?? '';
       if (
         attempt < 5 &&
-        (/already exists/.test(msg) || code.startsWith('SQLITE_BUSY') || code === '23505' || code === '42P07')
+        (/already exists|duplicate column name/.test(msg) ||
+          code.startsWith('SQLITE_BUSY') ||
+          code === '23505' ||
+          code === '42P07' ||
+          code === '42701')
       ) {
         await new Promise((r) => setTimeout(r, 50 * attempt));
         continue;
@@ -911,13 +1032,15 @@ export class Store {
     if (this.raw) {
       const raw = this.raw;
       try {
+        const slow = slowWriteMs();
         const write = raw.transaction((): string => {
           const steps = saveSteps(this.db, 'sqlite', scan, version, opts);
           let next = steps.next([]);
-          while (!next.done) {
+          for (let i = 0; !next.done; i++) {
             const stmt = raw.prepare(next.value.sql);
             const params = next.value.parameters as unknown[];
             next = steps.next(stmt.reader ? stmt.all(...params) : (stmt.run(...params), []));
+            if (slow) testPause(slow, i === 0);
           }
           return next.value;
         });
@@ -929,8 +1052,15 @@ export class Store {
     try {
       return await this.db.transaction().execute(async (trx) => {
         const steps = saveSteps(this.db, 'postgres', scan, version, opts);
+        const slow = slowWriteMs();
         let next = steps.next([]);
-        while (!next.done) next = steps.next((await trx.executeQuery(next.value)).rows);
+        for (let i = 0; !next.done; i++) {
+          next = steps.next((await trx.executeQuery(next.value)).rows);
+          if (slow) {
+            if (i === 0) process.stderr.write('bulwark: test hook: write transaction open\n');
+            await new Promise((r) => setTimeout(r, slow));
+          }
+        }
         return next.value;
       });
     } catch (e) {
@@ -961,7 +1091,44 @@ export class Store {
 
   async loadFacts(scanId: string): Promise<Fact[] | undefined> {
     const row = await this.db.selectFrom('scans').select('facts').where('id', '=', scanId).executeTakeFirst();
-    return row ? (JSON.parse(gunzipSync(row.facts).toString('utf8')) as Fact[]) : undefined;
+    return row ? decodeFacts(row.facts) : undefined;
+  }
+
+  /**
+   * The fact snapshots of several scans, still compressed (decodeFacts opens one): a fleet re-evaluation reads
+   * them a batch at a time and decompresses one at a time, so memory stays bounded by the batch.
+   */
+  async snapshotBlobs(scanIds: readonly string[]): Promise<Map<string, Uint8Array>> {
+    const out = new Map<string, Uint8Array>();
+    for (let i = 0; i < scanIds.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('scans')
+        .select(['id', 'facts'])
+        .where('id', 'in', scanIds.slice(i, i + 500))
+        .execute()
+        .catch((e: unknown) => {
+          throw this.mapError(e);
+        });
+      for (const r of rows) out.set(r.id, r.facts);
+    }
+    return out;
+  }
+
+  /** The stored verdicts of several scans, by scan id then rule id (one query per 500 scans). */
+  async resultStatusesOf(scanIds: readonly string[]): Promise<Map<string, Map<string, string>>> {
+    const out = new Map<string, Map<string, string>>(scanIds.map((id) => [id, new Map()]));
+    for (let i = 0; i < scanIds.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('results')
+        .select(['scan_id', 'rule_id', 'status'])
+        .where('scan_id', 'in', scanIds.slice(i, i + 500))
+        .execute()
+        .catch((e: unknown) => {
+          throw this.mapError(e);
+        });
+      for (const r of rows) out.get(r.scan_id)?.set(r.rule_id, r.status);
+    }
+    return out;
   }
 
   /** The stored verdicts of one scan, by rule id (as stored: a rule renamed since appears under its old id). */
@@ -994,6 +1161,9 @@ export class Store {
           'scans.tailoring',
           'scans.score',
           'scans.counts',
+          'scans.tool_score',
+          'scans.tool_score_system',
+          'scans.tool_score_max',
           eb.fn
             .agg<number | string>('row_number', [])
             .over((ob) =>
@@ -1036,6 +1206,7 @@ export class Store {
         tailoring: r.tailoring,
         score: r.score,
         counts: parseCounts(r.counts),
+        tool_score: toolScoreOf(r),
         rank: Number(r.rank),
         scans: Number(r.scans),
       }));
@@ -1200,6 +1371,9 @@ export class Store {
         'scans.profile',
         'scans.score',
         'scans.counts',
+        'scans.tool_score',
+        'scans.tool_score_system',
+        'scans.tool_score_max',
       ])
       .where('scans.id', '=', scanId)
       .executeTakeFirst()
@@ -1212,7 +1386,17 @@ export class Store {
         `no scan with the id "${scanId}"`,
         'see `bulwark history ASSET` for the ids of its scans',
       );
-    return { ...row, counts: parseCounts(row.counts) };
+    return {
+      id: row.id,
+      asset_id: row.asset_id,
+      asset_name: row.asset_name,
+      started_at: row.started_at,
+      mode: row.mode,
+      profile: row.profile,
+      score: row.score,
+      counts: parseCounts(row.counts),
+      tool_score: toolScoreOf(row),
+    };
   }
 
   /** The stored results of one scan, by rule id. */
@@ -1402,7 +1586,140 @@ export class Store {
     return row ? { ...row, scan: await this.findScan(row.scan_id) } : undefined;
   }
 
+  /** The tables Bulwark keeps, for counts (info, check, backup). */
+  static readonly TABLES = ['assets', 'scans', 'results', 'waivers', 'baselines'] as const;
+
+  /** Rows per table. */
+  async counts(): Promise<Record<(typeof Store.TABLES)[number], number>> {
+    const out = {} as Record<(typeof Store.TABLES)[number], number>;
+    for (const t of Store.TABLES) {
+      const r = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(t)}`
+        .execute(this.db)
+        .catch((e: unknown) => {
+          throw this.mapError(e);
+        });
+      out[t] = Number(r.rows[0]?.n ?? 0);
+    }
+    return out;
+  }
+
+  /** What `bulwark db info` shows: where, which schema version, how much. */
+  async info(): Promise<StoreInfo> {
+    const migrations = await sql<{ name: string }>`select name from ${sql.table(
+      this.migrationSchema ? `${this.migrationSchema}.kysely_migration` : 'kysely_migration',
+    )} order by name`
+      .execute(this.db)
+      .catch((e: unknown) => {
+        throw this.mapError(e);
+      });
+    const names = migrations.rows.map((r) => r.name);
+    const info: StoreInfo = {
+      backend: this.backend,
+      location: this.file,
+      schema_version: names[names.length - 1] ?? null,
+      migrations: names,
+      counts: await this.counts(),
+    };
+    if (this.raw) {
+      const size = (f: string) => (fs.existsSync(f) ? fs.statSync(f).size : 0);
+      info.bytes = size(this.location) + size(`${this.location}-wal`);
+      info.journal_mode = String(this.raw.pragma('journal_mode', { simple: true }));
+    } else {
+      const v = await sql<{ v: string }>`select current_setting('server_version') as v`.execute(this.db);
+      info.server_version = v.rows[0]?.v ?? null;
+      info.pg_schema = this.migrationSchema ?? null;
+    }
+    return info;
+  }
+
+  /**
+   * Checks the database: SQLite's integrity_check and foreign_key_check (PostgreSQL checks its own pages), then
+   * on both that every scan has exactly the results its counts declare (no half-written scan).
+   */
+  async check(): Promise<{ ok: boolean; problems: string[]; checked: string[] }> {
+    const problems: string[] = [];
+    const checked: string[] = [];
+    if (this.raw) {
+      const integrity = this.raw.pragma('integrity_check') as { integrity_check: string }[];
+      checked.push('integrity_check');
+      for (const r of integrity)
+        if (r.integrity_check !== 'ok') problems.push(`integrity: ${r.integrity_check}`);
+      const fk = this.raw.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
+      checked.push('foreign_key_check');
+      for (const r of fk.slice(0, 20))
+        problems.push(`foreign key: ${r.table} row ${r.rowid} → missing ${r.parent}`);
+    }
+    try {
+      const scans = await this.db.selectFrom('scans').select(['id', 'counts']).execute();
+      const rows = await this.db
+        .selectFrom('results')
+        .select((eb) => ['scan_id', eb.fn.countAll<number | string>().as('n')])
+        .groupBy('scan_id')
+        .execute();
+      const n = new Map(rows.map((r) => [r.scan_id, Number(r.n)]));
+      checked.push('scan results complete');
+      for (const s of scans) {
+        const declared = Object.values(parseCounts(s.counts)).reduce((a, b) => a + b, 0);
+        const have = n.get(s.id) ?? 0;
+        if (have !== declared) problems.push(`scan ${s.id}: ${have} results stored, ${declared} declared`);
+      }
+    } catch (e) {
+      throw this.mapError(e);
+    }
+    return { ok: problems.length === 0, problems, checked };
+  }
+
+  /**
+   * SQLite: an online backup (SQLite's backup API: a consistent snapshot while other processes keep writing)
+   * into `tmp`, which must exist (created 0600 by the caller), turned into a self-contained file (no WAL).
+   */
+  async backupSqlite(tmp: string): Promise<void> {
+    if (!this.raw) throw new BulwarkError('BW_INTERNAL', 'backupSqlite on PostgreSQL', 'use backupPostgres');
+    try {
+      await this.raw.backup(tmp);
+      const copy = new Database(tmp);
+      try {
+        copy.pragma('journal_mode = DELETE');
+      } finally {
+        copy.close();
+      }
+    } catch (e) {
+      throw new BulwarkError(
+        'BW_DB_BACKUP',
+        `the backup of ${this.file} into ${tmp} failed: ${e instanceof Error ? e.message : String(e)}`,
+        'check the free space and permissions of the output directory',
+        { cause: e },
+      );
+    }
+  }
+
+  /** PostgreSQL: the connection for pg_dump — the location without its password, the password apart. */
+  pgDumpTarget(): { url: string; password: string | undefined; schema: string } {
+    if (this.raw) throw new BulwarkError('BW_INTERNAL', 'pgDumpTarget on SQLite', 'use backupSqlite');
+    const u = new URL(this.location);
+    const password = dbPassword(this.location);
+    u.password = '';
+    u.searchParams.delete('password');
+    // The driver reads '+' in the query as a space (URLSearchParams does), libpq literally: %20 both read alike.
+    u.search = u.search.replace(/\+/g, '%20');
+    return { url: u.toString(), password, schema: this.migrationSchema ?? 'public' };
+  }
+
   async close(): Promise<void> {
     await this.db.destroy();
   }
+}
+
+export interface StoreInfo {
+  backend: Backend;
+  /** The file, or the connection string without its password. */
+  location: string;
+  /** The last migration applied. */
+  schema_version: string | null;
+  migrations: string[];
+  counts: Record<string, number>;
+  bytes?: number;
+  journal_mode?: string;
+  server_version?: string | null;
+  pg_schema?: string | null;
 }

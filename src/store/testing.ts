@@ -34,7 +34,30 @@ export function interfacesFact(macs: string[]): Fact {
   };
 }
 
+/** A `dmi` fact as the collector gives it (live). */
+export function dmiFact(serial: string | null, uuid: string | null = null): Fact {
+  return {
+    key: 'dmi',
+    name: 'dmi',
+    args: {},
+    status: 'complete',
+    rows: [
+      {
+        product_serial: serial,
+        product_uuid: uuid,
+        sys_vendor: 'Siemens AG',
+        product_name: 'IPC427E',
+        board_serial: null,
+      },
+    ],
+    provenance,
+  };
+}
+
 export interface ScanFixture {
+  /** A `dmi` fact with this product serial (and UUID). */
+  serial?: string | null;
+  uuid?: string;
   machineId?: string | null;
   hostname?: string;
   macs?: string[];
@@ -76,6 +99,9 @@ export function fixtureScan(opts: ScanFixture = {}): ScanOutcome {
     osFact(opts.machineId === undefined ? MACHINE_A : opts.machineId, opts.hostname),
     big,
     ...(opts.macs ? [interfacesFact(opts.macs)] : []),
+    ...(opts.serial !== undefined || opts.uuid !== undefined
+      ? [dmiFact(opts.serial ?? null, opts.uuid ?? null)]
+      : []),
   ];
   return {
     id: randomUUID(),
