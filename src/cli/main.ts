@@ -18,6 +18,7 @@ import { allCollectors, factSchemas } from '../collect/registry.js';
 import { collectOne, makeContext } from '../collect/runner.js';
 import { register as registerContinuity } from './continuity.js';
 import { register as registerImport } from './import.js';
+import { register as registerScap } from './scap.js';
 import { register as registerSustain } from './sustain.js';
 
 /** Exit codes: 0 ok, 1 findings at/above --fail-on, 2 bad usage or input, 3 database problem, 4 internal error. */
@@ -505,6 +506,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   addAssetCommands(program);
   registerContinuity(program, setExit);
   registerImport(program, setExit);
+  registerScap(program, setExit);
   registerSustain(program, setExit);
   return program;
 }

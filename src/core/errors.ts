@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'BW_SCAN_NOT_FOUND'
   | 'BW_BASELINE_NOT_FOUND'
   | 'BW_IMPORT_INVALID'
+  | 'BW_SCAP_COMPONENT_MISSING'
   | 'BW_USAGE'
   | 'BW_INTERNAL';
 
