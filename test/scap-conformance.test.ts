@@ -36,7 +36,7 @@ function missing(): string | null {
 }
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-scap-conf-'));
-process.on('exit', () => fs.rmSync(work, { recursive: true, force: true }));
+process.on('exit', () => { fs.rmSync(work, { recursive: true, force: true }); });
 
 for (const name of rootNames()) {
   test(`ssg-debian11, every rule, on ${name}: Bulwark agrees with oscap-chroot rule for rule`, async (t) => {

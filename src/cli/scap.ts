@@ -15,6 +15,7 @@ import { FsTarget, type Target } from '../targets/target.js';
 import { table } from './common.js';
 import type { OvalBackend, XccdfEvaluation, XccdfResult } from '../scap/engine.js';
 import type { OvalProber } from '../scap/oval/types.js';
+import type { OvalDocument } from '../scap/oval/index.js';
 import type { ScapSource } from '../scap/source.js';
 
 /** Content files are read whole; a datastream of the size of the largest SSG one is ~15 MB. */
@@ -64,15 +65,18 @@ export async function loadScapFile(
   return loadSource(readContent(file), file, { ...opts, readSibling });
 }
 
-/** The OVAL evaluator and the probes (src/scap/oval, src/collect/oval). */
+/** The OVAL evaluator (src/scap/oval) and the probes reading the target (src/collect/oval). */
 async function ovalParts(target: Target): Promise<{ backend: OvalBackend; probers: OvalProber[] }> {
-  // Until the OVAL evaluator and probes land on this branch their modules are resolved at run time.
-  const ovalModule: string = '../scap/oval/index.js';
+  const oval = await import('../scap/oval/index.js');
+  // Until the probes land on this branch their module is resolved at run time.
   const probesModule: string = '../collect/oval/index.js';
-  const oval = (await import(ovalModule)) as OvalBackend;
   const probes = (await import(probesModule)) as { createOvalProbers(t: Target): OvalProber[] };
   return {
-    backend: { loadOvalDocument: oval.loadOvalDocument, createOvalEvaluator: oval.createOvalEvaluator },
+    backend: {
+      loadOvalDocument: (root, file) => oval.loadOvalDocument(root, file),
+      // The documents handed back are the ones loadOvalDocument made.
+      createOvalEvaluator: (doc, o) => oval.createOvalEvaluator(doc as OvalDocument, o),
+    },
     probers: probes.createOvalProbers(target),
   };
 }
