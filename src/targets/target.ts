@@ -23,6 +23,9 @@ export interface FileInfo {
   gid: number;
   size: number;
   mtimeMs: number;
+  /** Last access and status-change times (OVAL file items report them). */
+  atimeMs?: number;
+  ctimeMs?: number;
   ino: number;
   dev: number;
   nlink: number;
@@ -254,6 +257,8 @@ export class FsTarget implements Target {
         gid: st.gid,
         size: st.size,
         mtimeMs: st.mtimeMs,
+        atimeMs: st.atimeMs,
+        ctimeMs: st.ctimeMs,
         ino: st.ino,
         dev: st.dev,
         nlink: st.nlink,

@@ -103,6 +103,13 @@ export interface ProbeRequest {
   matches(entityName: string, candidate: string): boolean;
   /** Translates an OVAL (PCRE) pattern to a JavaScript RegExp; throws BW_CONTENT_INVALID when untranslatable. */
   regex(pattern: string, flags?: string): RegExp;
+  /**
+   * Optional: the object's <filter> elements applied to one item (true = keep). Probes that can
+   * produce many items (a file_object walking `/` with filename `.*`) call it as each item is made
+   * and drop rejected items at once, so they never accumulate — oscap applies filters inside its
+   * probes too. Absent: every item is returned and the evaluator filters.
+   */
+  keep?(item: OvalItem): boolean;
 }
 
 export interface ProbeResult {

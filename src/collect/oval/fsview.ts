@@ -1,0 +1,394 @@
+/**
+ * The file system as the OVAL file probes see it: lstat results and directory listings of the
+ * target, memoised for the whole evaluation so that the ~40 SSG objects walking `/`, `/usr/lib`,
+ * `/var/log/audit`… share one walk instead of repeating it (oscap walks once per object).
+ *
+ * Reads go through the Target (chroot semantics) for single entries and directories. A recursive
+ * walk of a subtree runs the scanning host's GNU find once on the resolved directory (argument
+ * array, never a shell, `-P`: links are never followed by find) and fills the listing cache for
+ * the whole subtree; without GNU find the walker lists directories one by one through the Target.
+ *
+ * Never walked: pseudo file systems (proc, sysfs, cgroup, …) live, and /proc, /sys, /dev, /run
+ * offline (they describe the scanning host or nothing; the Target refuses them too).
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { FileInfo, FileType, Target } from '../../targets/target.js';
+import { gnuFind } from '../special-files.js';
+
+export interface Stat {
+  type: FileType;
+  /** Permission bits with set-id and sticky bits (mode & 0o7777). */
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  /** Seconds since the epoch, truncated as st_atime/st_ctime/st_mtime are. */
+  atime: number;
+  ctime: number;
+  mtime: number;
+  dev: number;
+  ino: number;
+}
+
+export interface Entry {
+  name: string;
+  st: Stat;
+}
+
+/** Live file systems that are never walked: the kernel's views, not files. */
+const PSEUDO_FS = new Set([
+  'proc',
+  'sysfs',
+  'cgroup',
+  'cgroup2',
+  'debugfs',
+  'tracefs',
+  'securityfs',
+  'pstore',
+  'bpf',
+  'configfs',
+  'fusectl',
+  'efivarfs',
+  'selinuxfs',
+  'binfmt_misc',
+  'nsfs',
+  'rpc_pipefs',
+  'nfsd',
+  'autofs',
+]);
+const OFFLINE_PRUNED = ['/proc', '/sys', '/dev', '/run'];
+
+export function statOf(info: FileInfo): Stat {
+  return {
+    type: info.type,
+    mode: info.mode & 0o7777,
+    uid: info.uid,
+    gid: info.gid,
+    size: info.size,
+    atime: Math.floor((info.atimeMs ?? info.mtimeMs) / 1000),
+    ctime: Math.floor((info.ctimeMs ?? info.mtimeMs) / 1000),
+    mtime: Math.floor(info.mtimeMs / 1000),
+    dev: info.dev,
+    ino: info.ino,
+  };
+}
+
+const FIND_TYPES: Record<string, FileType> = {
+  f: 'file',
+  d: 'dir',
+  l: 'symlink',
+  c: 'char',
+  b: 'block',
+  p: 'fifo',
+  s: 'socket',
+};
+
+/** Decodes the octal escapes of /proc/self/mounts (`\040` for a space). */
+function unescapeMount(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+export interface Mount {
+  point: string;
+  device: string;
+  fsType: string;
+  options: string[];
+}
+
+export function parseMountTable(text: string): Mount[] {
+  const out: Mount[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 4) continue;
+    out.push({
+      device: unescapeMount(f[0]!),
+      point: unescapeMount(f[1]!),
+      fsType: f[2]!,
+      options: f[3]!.split(','),
+    });
+  }
+  return out;
+}
+
+/** oscap's is_local_fs(): not autofs, not `//server/share` (CIFS), not `host:/path` (NFS). */
+export function isLocalMount(m: Mount): boolean {
+  if (m.fsType === 'autofs') return false;
+  if (m.device.startsWith('//')) return false;
+  const i = m.device.search(/[/:]/);
+  return !(i >= 0 && m.device[i] === ':');
+}
+
+const under = (p: string, dir: string) => p === dir || p.startsWith(dir === '/' ? '/' : dir + '/');
+
+export class FsView {
+  readonly target: Target;
+  private readonly lists = new Map<string, Entry[] | null>();
+  private readonly stats = new Map<string, Stat | null>();
+  private readonly bulk = new Set<string>();
+  private mountsP: Promise<void> | undefined;
+  /** Devices of local file systems (oscap's rule); null when unknown (offline: all local). */
+  private localDevs: Set<number> | null = null;
+  /** Inner paths never walked. */
+  private pruned: string[] = [];
+  /** Statistics for benchmarks and messages. */
+  readonly counters = { findRuns: 0, findEntries: 0, dirLists: 0, stats: 0 };
+  private readonly findBin: Promise<string | null>;
+
+  constructor(target: Target, opts: { find?: 'auto' | 'never' } = {}) {
+    this.target = target;
+    this.findBin = opts.find === 'never' ? Promise.resolve(null) : gnuFind();
+  }
+
+  hostOf(inner: string): string {
+    const root = this.target.root;
+    return root === '/' ? inner : inner === '/' ? root : root + inner;
+  }
+
+  private innerOf(host: string): string {
+    const root = this.target.root;
+    if (root === '/') return host;
+    if (host === root) return '/';
+    return host.startsWith(root + '/') ? host.slice(root.length) : host;
+  }
+
+  /** Mount table (live): local devices and pseudo file systems to prune. */
+  ready(): Promise<void> {
+    this.mountsP ??= (async () => {
+      if (this.target.mode !== 'live') {
+        this.pruned = [...OFFLINE_PRUNED];
+        return;
+      }
+      const r = await this.target.readText('/proc/self/mounts');
+      if (r.status !== 'ok') {
+        this.pruned = ['/proc', '/sys'];
+        return;
+      }
+      const mounts = parseMountTable(r.text);
+      const local = new Set<number>();
+      const pruned = new Set<string>(['/proc', '/sys']);
+      for (const m of mounts) {
+        if (PSEUDO_FS.has(m.fsType) && m.point !== '/') pruned.add(m.point);
+        if (!isLocalMount(m)) continue;
+        const st = await this.target.stat(m.point, { follow: true }).catch(() => null);
+        if (st) local.add(st.dev);
+      }
+      this.localDevs = local;
+      this.pruned = [...pruned].sort();
+    })();
+    return this.mountsP;
+  }
+
+  isPruned(realInner: string): boolean {
+    return this.pruned.some((p) => under(realInner, p));
+  }
+
+  /** oscap's "local" test for a directory's device. */
+  isLocalDev(dev: number): boolean {
+    return this.localDevs === null || this.localDevs.has(dev);
+  }
+
+  /**
+   * The real inner path of a path's parent directory with every symlink resolved inside the root,
+   * plus the last component (not followed). Live, the kernel resolves: the path is only normalised.
+   */
+  async realOf(p: string, followLast: boolean): Promise<string | null> {
+    const norm = path.posix.resolve('/', p);
+    if (this.target.mode === 'live' && this.target.root === '/') return norm;
+    try {
+      if (followLast) return this.innerOf(await this.target.resolve(norm));
+      if (norm === '/') return '/';
+      const dir = this.innerOf(await this.target.resolve(path.posix.dirname(norm)));
+      return path.posix.join(dir, path.posix.basename(norm));
+    } catch {
+      return null;
+    }
+  }
+
+  /** The fully resolved path (every link followed, chroot semantics offline), or null. */
+  async canonical(p: string): Promise<string | null> {
+    if (this.target.mode === 'live' && this.target.root === '/') {
+      // The live host is its own root: the kernel's resolution is the chroot resolution.
+      return fs.promises.realpath(path.posix.resolve('/', p)).catch(() => null);
+    }
+    const real = await this.realOf(p, true);
+    if (real === null) return null;
+    const st = await this.lstat(real);
+    return st && st.type !== 'symlink' ? real : null;
+  }
+
+  /** lstat of a real inner path (memoised). */
+  async lstat(realInner: string): Promise<Stat | null> {
+    if (this.stats.has(realInner)) return this.stats.get(realInner)!;
+    const dir = path.posix.dirname(realInner);
+    const listed = realInner === '/' ? undefined : this.lists.get(dir);
+    if (listed) {
+      const base = path.posix.basename(realInner);
+      const e = listed.find((x) => x.name === base);
+      return e ? e.st : null;
+    }
+    this.counters.stats++;
+    let st: Stat | null = null;
+    try {
+      const info = await this.target.stat(realInner, { follow: false });
+      st = info ? statOf(info) : null;
+    } catch {
+      st = null;
+    }
+    this.stats.set(realInner, st);
+    return st;
+  }
+
+  /** stat following links: the entry's real path and stat, or null (absent, dangling, loop). */
+  async follow(logical: string): Promise<{ real: string; st: Stat } | null> {
+    const real = await this.realOf(logical, true);
+    if (real === null) return null;
+    if (this.target.mode === 'live' && this.target.root === '/') {
+      try {
+        const info = await this.target.stat(real, { follow: true });
+        return info ? { real, st: statOf(info) } : null;
+      } catch {
+        return null;
+      }
+    }
+    const st = await this.lstat(real);
+    return st && st.type !== 'symlink' ? { real, st } : null;
+  }
+
+  /**
+   * Entries of a real directory, sorted by name; null when unreadable. `deep`: the caller will
+   * walk the whole subtree, so one find run fills it at once.
+   */
+  async list(realDir: string, deep: boolean): Promise<Entry[] | null> {
+    const got = this.lists.get(realDir);
+    if (got !== undefined) return got;
+    if (this.isPruned(realDir)) return null;
+    const coveredByBulk = [...this.bulk].some((b) => under(realDir, b));
+    if (deep && !coveredByBulk) {
+      const bin = await this.findBin;
+      if (bin && (await this.runFind(bin, realDir))) {
+        const after = this.lists.get(realDir);
+        if (after !== undefined) return after;
+      }
+    }
+    this.counters.dirLists++;
+    const ents = await this.target.readdir(realDir);
+    if (!ents) {
+      this.lists.set(realDir, null);
+      return null;
+    }
+    const out: Entry[] = [];
+    for (const e of ents) {
+      const child = realDir === '/' ? '/' + e.name : realDir + '/' + e.name;
+      let info: FileInfo | null = null;
+      try {
+        info = await this.target.stat(child, { follow: false });
+      } catch {
+        info = null;
+      }
+      if (info) out.push({ name: e.name, st: statOf(info) });
+    }
+    this.lists.set(realDir, out);
+    return out;
+  }
+
+  /** One GNU find over a subtree: every directory listing below `realDir` is cached. */
+  private runFind(bin: string, realDir: string): Promise<boolean> {
+    const hostStart = this.hostOf(realDir);
+    const prune = this.pruned.filter((p) => p !== realDir && under(p, realDir)).map((p) => this.hostOf(p));
+    const start = hostStart.endsWith('/') ? hostStart : hostStart + '/';
+    const fmt = '%y %m %U %G %s %A@ %C@ %T@ %D %i\\0%P\\0';
+    const args = ['-P', start, '-mindepth', '1'];
+    if (prune.length > 0) {
+      args.push('(');
+      prune.forEach((p, i) => args.push(...(i > 0 ? ['-o'] : []), '-path', p.replace(/[\\*?[\]]/g, '\\$&')));
+      args.push(')', '-prune', '-printf', fmt, '-o');
+    }
+    args.push('-printf', fmt);
+    this.counters.findRuns++;
+    const prunedSet = new Set(prune.map((p) => this.innerOf(p)));
+    const fresh = new Map<string, Entry[]>();
+    fresh.set(realDir, []);
+    return new Promise<boolean>((resolve) => {
+      let child;
+      try {
+        child = spawn(bin, args, {
+          stdio: ['ignore', 'pipe', 'ignore'],
+          env: { LC_ALL: 'C', PATH: '/usr/bin:/bin' },
+        });
+      } catch {
+        resolve(false);
+        return;
+      }
+      let pending: Buffer = Buffer.alloc(0);
+      let meta: string | null = null;
+      let bad = false;
+      const base = realDir === '/' ? '' : realDir;
+      const take = (field: string) => {
+        if (meta === null) {
+          meta = field;
+          return;
+        }
+        const rel = field;
+        const m = meta.split(' ');
+        meta = null;
+        if (m.length !== 10) {
+          bad = true;
+          return;
+        }
+        const type = FIND_TYPES[m[0]!] ?? 'unknown';
+        const st: Stat = {
+          type,
+          mode: parseInt(m[1]!, 8) & 0o7777,
+          uid: Number(m[2]),
+          gid: Number(m[3]),
+          size: Number(m[4]),
+          atime: Math.floor(Number(m[5])),
+          ctime: Math.floor(Number(m[6])),
+          mtime: Math.floor(Number(m[7])),
+          dev: Number(m[8]),
+          ino: Number(m[9]),
+        };
+        const full = base + '/' + rel;
+        const slash = full.lastIndexOf('/');
+        const parent = slash <= 0 ? '/' : full.slice(0, slash);
+        let arr = fresh.get(parent);
+        if (!arr) {
+          arr = [];
+          fresh.set(parent, arr);
+        }
+        arr.push({ name: full.slice(slash + 1), st });
+        if (type === 'dir' && !prunedSet.has(full) && !fresh.has(full)) fresh.set(full, []);
+        this.counters.findEntries++;
+      };
+      child.stdout.on('data', (chunk: Buffer) => {
+        pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+        let start = 0;
+        for (;;) {
+          const nul = pending.indexOf(0, start);
+          if (nul < 0) break;
+          take(pending.toString('utf8', start, nul));
+          start = nul + 1;
+        }
+        pending = pending.subarray(start);
+      });
+      child.on('error', () => {
+        resolve(false);
+      });
+      child.on('close', () => {
+        if (bad) {
+          resolve(false);
+          return;
+        }
+        const byName = (a: Entry, b: Entry) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+        for (const [dir, arr] of fresh) {
+          arr.sort(byName);
+          this.lists.set(dir, arr);
+        }
+        this.bulk.add(realDir);
+        resolve(true);
+      });
+    });
+  }
+}
