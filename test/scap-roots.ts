@@ -93,13 +93,14 @@ export interface Run {
 export function run(cmd: string, args: string[], timeoutMs = 600_000): Promise<Run> {
   const t0 = Date.now();
   return new Promise((resolve) => {
-    execFile(cmd, args, { maxBuffer: 256 * 1024 * 1024, timeout: timeoutMs }, (err, stdout, stderr) => { resolve({
+    execFile(cmd, args, { maxBuffer: 256 * 1024 * 1024, timeout: timeoutMs }, (err, stdout, stderr) => {
+      resolve({
         code: err ? (typeof err.code === 'number' ? err.code : 99) : 0,
         stdout,
         stderr,
         ms: Date.now() - t0,
-      }); },
-    );
+      });
+    });
   });
 }
 

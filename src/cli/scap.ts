@@ -68,9 +68,7 @@ export async function loadScapFile(
 /** The OVAL evaluator (src/scap/oval) and the probes reading the target (src/collect/oval). */
 async function ovalParts(target: Target): Promise<{ backend: OvalBackend; probers: OvalProber[] }> {
   const oval = await import('../scap/oval/index.js');
-  // Until the probes land on this branch their module is resolved at run time.
-  const probesModule: string = '../collect/oval/index.js';
-  const probes = (await import(probesModule)) as { createOvalProbers(t: Target): OvalProber[] };
+  const probes = await import('../collect/oval/index.js');
   return {
     backend: {
       loadOvalDocument: (root, file) => oval.loadOvalDocument(root, file),

@@ -29,6 +29,21 @@ export interface ResultsOptions {
 
 const f6 = (n: number): string => n.toFixed(6);
 
+/** An IPv6 address with all eight groups written out, as the ARF asset-identification schema wants it. */
+export function expandIpv6(a: string): string {
+  let s = a.split('%')[0]!;
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(s);
+  if (v4) {
+    const [b1, b2, b3, b4] = v4.slice(1).map(Number) as [number, number, number, number];
+    s = `${s.slice(0, v4.index)}${((b1 << 8) | b2).toString(16)}:${((b3 << 8) | b4).toString(16)}`;
+  }
+  const [head, rest] = s.includes('::') ? (s.split('::') as [string, string]) : [s, null];
+  const h = head ? head.split(':') : [];
+  const r = rest ? rest.split(':') : [];
+  const fill = rest === null ? [] : Array<string>(Math.max(0, 8 - h.length - r.length)).fill('0');
+  return [...h, ...fill, ...r].map((g) => g.padStart(4, '0')).join(':');
+}
+
 function checkXml(c: ReportedCheck, o: ResultsOptions, ind: string): string {
   if (c.complex)
     return (
@@ -165,7 +180,7 @@ export function arfDocument(src: ScapSource, ev: XccdfEvaluation, o: ResultsOpti
         t.ips
           .map(
             (a) =>
-              `          <ai:connection>\n            <ai:ip-address>\n              <ai:${a.includes(':') ? 'ip-v6' : 'ip-v4'}>${x(a)}</ai:${a.includes(':') ? 'ip-v6' : 'ip-v4'}>\n            </ai:ip-address>\n          </ai:connection>\n`,
+              `          <ai:connection>\n            <ai:ip-address>\n              <ai:${a.includes(':') ? 'ip-v6' : 'ip-v4'}>${x(a.includes(':') ? expandIpv6(a) : a)}</ai:${a.includes(':') ? 'ip-v6' : 'ip-v4'}>\n            </ai:ip-address>\n          </ai:connection>\n`,
           )
           .join('') +
         t.macs

@@ -172,14 +172,11 @@ function loadDatastream(root: XmlElement, text: string, file: string, opts: Load
     }
     return [{ list, resolve: resolverFor(ref) }];
   });
-  const checkComponents = refsIn('checks').flatMap((ref) => {
-    try {
-      return [{ refId: ref.attrs.id ?? '', root: componentOf(ref) }];
-    } catch (e) {
-      warnings.push(e instanceof Error ? e.message : String(e));
-      return [];
-    }
-  });
+  // Every component the data-stream lists must be there: a missing one is a broken datastream.
+  const checkComponents = refsIn('checks').map((ref) => ({
+    refId: ref.attrs.id ?? '',
+    root: componentOf(ref),
+  }));
   return {
     file,
     kind: 'datastream',

@@ -45,6 +45,10 @@ interface ItemBase {
   parent: XccdfGroup | null;
   hidden: boolean;
   abstract: boolean;
+  /** <requires idref="a b">: one of a, b must be selected (each element must hold). */
+  requires: string[][];
+  /** <conflicts idref="x">: deselected when x is selected. */
+  conflicts: string[];
   el: XmlElement;
 }
 export interface XccdfRule extends ItemBase {
@@ -243,6 +247,8 @@ export function parseBenchmark(el: XmlElement, file: string): Benchmark {
           parent: group,
           hidden: bool(c.attrs.hidden, false),
           abstract: bool(c.attrs.abstract, false),
+          requires: kids(c, 'requires').map((x) => (x.attrs.idref ?? '').split(/\s+/).filter(Boolean)),
+          conflicts: kids(c, 'conflicts').map((x) => x.attrs.idref ?? ''),
           el: c,
         };
         if (!Number.isFinite(base.weight) || base.weight < 0) {
@@ -441,6 +447,27 @@ export function resolveProfile(
   const selected = new Set<string>();
   const isSel = (it: XccdfGroup | XccdfRule): boolean =>
     (itemSelected.get(it.id) ?? it.selected) && (it.parent === null || isSel(it.parent));
+  // requires / conflicts (XCCDF 1.2 §6.4.4.2): deselect until nothing changes.
+  const items = [...b.groups.values(), ...b.rules.values()].filter(
+    (it) => it.requires.length + it.conflicts.length > 0,
+  );
+  const byId = (id: string) => b.rules.get(id) ?? b.groups.get(id);
+  const selById = (id: string): boolean => {
+    const it = byId(id);
+    return it ? isSel(it) : false;
+  };
+  for (let changed = true, round = 0; changed && round < 20; round++) {
+    changed = false;
+    for (const it of items) {
+      if (!isSel(it)) continue;
+      const unmet = it.requires.some((alts) => !alts.some(selById));
+      const conflict = it.conflicts.some(selById);
+      if (unmet || conflict) {
+        itemSelected.set(it.id, false);
+        changed = true;
+      }
+    }
+  }
   const only = opts.onlyRules ? new Set(opts.onlyRules) : null;
   for (const r of b.ruleOrder) {
     if (only) {
