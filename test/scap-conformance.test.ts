@@ -217,3 +217,56 @@ test('ssg-debian11 standard profile: same results as oscap-chroot (dpkg status e
   assert.ok(failing.length > 0);
   for (const r of failing) assert.match(res.stdout, new RegExp(r.replace(/\./g, '\\.')));
 });
+
+test('ssg-debian11 as plain XCCDF with its OVAL beside it, with and without --cpe: same results as oscap-chroot', async (t) => {
+  const why = missing();
+  if (why) {
+    console.error(`SKIPPED: SCAP conformance (plain XCCDF): ${why}`);
+    t.skip(`SKIPPED: ${why}`);
+    return;
+  }
+  const xccdf = DEBIAN11_DS.replace(/-ds\.xml$/, '-xccdf.xml');
+  const cpe = DEBIAN11_DS.replace(/-ds\.xml$/, '-cpe-dictionary.xml');
+  const root = buildRoot('deb11-hardened', work);
+  fs.writeFileSync(path.join(root, 'var/lib/dpkg/status'), '');
+  // Without --cpe oscap has no dictionary: the benchmark's platform does not apply and every rule is notapplicable.
+  for (const extra of [[], ['--cpe', cpe]]) {
+    const theirs = path.join(work, `plain${extra.length}-oscap.xml`);
+    const ours = path.join(work, `plain${extra.length}-bulwark.xml`);
+    const o = await run('oscap-chroot', [
+      root,
+      'xccdf',
+      'eval',
+      '--profile',
+      STANDARD,
+      ...extra,
+      '--results',
+      theirs,
+      xccdf,
+    ]);
+    assert.ok(o.code === 0 || o.code === 2, o.stderr);
+    const b = await runBulwark(work, [
+      'scap',
+      'eval',
+      xccdf,
+      '--root',
+      root,
+      '--profile',
+      STANDARD,
+      ...extra,
+      '--results',
+      ours,
+      '--no-store',
+      '--quiet',
+    ]);
+    assert.equal(b.code, 0, show(b));
+    const want = ruleResults(fs.readFileSync(theirs, 'utf8'));
+    const got = ruleResults(fs.readFileSync(ours, 'utf8'));
+    const diff = [...want].filter(([r, w]) => (got.get(r) ?? []).join(',') !== w.join(','));
+    assert.deepEqual(
+      diff.map(([r, w]) => `${r} oscap=${w.join(',')} bulwark=${(got.get(r) ?? []).join(',')}`),
+      [],
+      `plain XCCDF ${extra.join(' ')}`,
+    );
+  }
+});

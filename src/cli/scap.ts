@@ -44,25 +44,40 @@ function readContent(file: string): string {
   return fs.readFileSync(file, 'utf8');
 }
 
-/** Loads the content; for plain XCCDF, siblings are read only from the XCCDF file's own directory. */
-export async function loadScapFile(
-  file: string,
-  opts: { datastreamId?: string; benchmarkId?: string } = {},
-): Promise<ScapSource> {
-  const { loadSource, isSiblingName } = await import('../scap/source.js');
-  const dir = path.dirname(path.resolve(file));
-  const readSibling = (name: string): string | undefined => {
+/** A reader of plain file names in `dir` only (no path, no symlink leading out of it). */
+function siblingReader(dir: string, isSiblingName: (n: string) => boolean) {
+  return (name: string): string | undefined => {
     if (!isSiblingName(name)) return undefined;
-    const p = path.join(dir, name);
     try {
-      const real = fs.realpathSync(p);
+      const real = fs.realpathSync(path.join(dir, name));
       if (path.dirname(real) !== fs.realpathSync(dir)) return undefined;
       return readContent(real);
     } catch {
       return undefined;
     }
   };
-  return loadSource(readContent(file), file, { ...opts, readSibling });
+}
+
+/** Loads the content; for plain XCCDF, siblings are read only from the XCCDF file's own directory. */
+export async function loadScapFile(
+  file: string,
+  opts: { datastreamId?: string; benchmarkId?: string; cpe?: string } = {},
+): Promise<ScapSource> {
+  const { loadSource, isSiblingName, loadCpeDictionary } = await import('../scap/source.js');
+  const readSibling = siblingReader(path.dirname(path.resolve(file)), isSiblingName);
+  const cpeDictionary = opts.cpe
+    ? loadCpeDictionary(
+        readContent(opts.cpe),
+        opts.cpe,
+        siblingReader(path.dirname(path.resolve(opts.cpe)), isSiblingName),
+      )
+    : undefined;
+  return loadSource(readContent(file), file, {
+    ...(opts.datastreamId ? { datastreamId: opts.datastreamId } : {}),
+    ...(opts.benchmarkId ? { benchmarkId: opts.benchmarkId } : {}),
+    ...(cpeDictionary ? { cpeDictionary } : {}),
+    readSibling,
+  });
 }
 
 /** The OVAL evaluator (src/scap/oval) and the probes reading the target (src/collect/oval). */
@@ -145,6 +160,7 @@ interface EvalFlags {
   failOn?: Severity;
   datastreamId?: string;
   benchmarkId?: string;
+  cpe?: string;
   quiet?: boolean;
   timings?: boolean;
 }
@@ -182,6 +198,7 @@ async function evalCommand(file: string, flags: EvalFlags, version: string): Pro
   const src = await loadScapFile(file, {
     ...(flags.datastreamId ? { datastreamId: flags.datastreamId } : {}),
     ...(flags.benchmarkId ? { benchmarkId: flags.benchmarkId } : {}),
+    ...(flags.cpe ? { cpe: flags.cpe } : {}),
   });
   const bench = parseBenchmark(src.benchmark, file);
   const tailoring = flags.tailoring
@@ -439,6 +456,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--asset-name <name>', 'name the assessed asset')
     .option('--datastream-id <id>', 'the data-stream to use when the collection has several')
     .option('--benchmark-id <id>', 'the Benchmark (or its component-ref id) to use when there are several')
+    .option('--cpe <file>', 'CPE dictionary for a plain XCCDF file (its OVAL beside it), as oscap --cpe')
     .addOption(
       new Option('--fail-on <severity>', 'exit 1 when a rule of this severity or higher fails').choices([
         ...SEVERITIES,

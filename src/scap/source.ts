@@ -43,6 +43,37 @@ export interface LoadSourceOptions {
   benchmarkId?: string;
   /** Reads a file beside a plain XCCDF file (already confined by the caller); undefined when absent. */
   readSibling?: (name: string) => string | undefined;
+  /** A CPE dictionary given apart (`--cpe`, as oscap's), for plain XCCDF. */
+  cpeDictionary?: ScapSource['dictionaries'][number];
+}
+
+/** A CPE dictionary file whose checks' hrefs are files beside it (read through `readSibling`). */
+export function loadCpeDictionary(
+  text: string,
+  file: string,
+  readSibling: (name: string) => string | undefined,
+): ScapSource['dictionaries'][number] {
+  const list = parseXml(text, { fileName: file });
+  if (list.name !== 'cpe-list' || list.ns !== NS.cpeDict)
+    throw new BulwarkError(
+      'BW_CONTENT_INVALID',
+      `${where(file, list)}: <${list.name}> is not a CPE 2.x dictionary (cpe-list)`,
+      'give the …-cpe-dictionary.xml file',
+    );
+  const docs = new Map<string, ResolvedDoc | undefined>();
+  return {
+    list,
+    resolve: (h) => {
+      if (!docs.has(h)) {
+        const t = isSiblingName(h) ? readSibling(h) : undefined;
+        docs.set(
+          h,
+          t === undefined ? undefined : { key: `cpe:${h}`, href: h, root: parseXml(t, { fileName: h }) },
+        );
+      }
+      return docs.get(h);
+    },
+  };
 }
 
 function missing(file: string, what: string): BulwarkError {
@@ -211,13 +242,9 @@ function loadPlainXccdf(root: XmlElement, text: string, file: string, opts: Load
     docs.set(h, out);
     return out;
   };
-  // SSG ships …-xccdf.xml with …-cpe-dictionary.xml beside it.
-  const dictionaries: ScapSource['dictionaries'] = [];
-  const base = /([^/\\]+?)-xccdf(?:-1\.2)?\.xml$/.exec(file)?.[1];
-  if (base) {
-    const dict = read(`${base}-cpe-dictionary.xml`);
-    if (dict?.root.name === 'cpe-list') dictionaries.push({ list: dict.root, resolve: read });
-  }
+  // As oscap: no CPE dictionary unless one is given (--cpe); SSG's …-cpe-dictionary.xml is not picked up
+  // by itself, so without it the benchmark's platform does not apply and every rule is notapplicable.
+  const dictionaries: ScapSource['dictionaries'] = opts.cpeDictionary ? [opts.cpeDictionary] : [];
   return {
     file,
     kind: 'xccdf',
