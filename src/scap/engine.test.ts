@@ -139,9 +139,12 @@ test('base profile: default Value (600), unscored rule informational; tailoring 
   assert.equal(ev2.profile.id, `${P}t`);
 });
 
-test('--rule keeps only the named rules selected; an unknown rule is refused', async () => {
+test('--rule evaluates only the named rules, selected or not (as oscap); an unknown rule is refused', async () => {
   const { ev } = await run(`${P}child`, { rules: [`${R}variable`] });
   assert.deepEqual(results(ev), [['variable', 'pass']]);
+  // oscap --profile …_base --rule …_in_off_group evaluates it although its group is not selected: pass.
+  const { ev: off } = await run(`${P}base`, { rules: [`${R}in_off_group`] });
+  assert.deepEqual(results(off), [['in_off_group', 'pass']]);
   await assert.rejects(
     run(`${P}child`, { rules: [`${R}nope`] }),
     (e: unknown) => e instanceof BulwarkError && e.code === 'BW_RULE_NOT_FOUND',

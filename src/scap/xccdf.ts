@@ -469,11 +469,8 @@ export function resolveProfile(
     }
   }
   const only = opts.onlyRules ? new Set(opts.onlyRules) : null;
-  for (const r of b.ruleOrder) {
-    if (only) {
-      if (only.has(r.id) && isSel(r)) selected.add(r.id);
-    } else if (isSel(r)) selected.add(r.id);
-  }
+  // As `oscap --rule`: the named rules are evaluated even when the profile (or their group) leaves them out.
+  for (const r of b.ruleOrder) if (only ? only.has(r.id) : isSel(r)) selected.add(r.id);
   if (only)
     for (const id of only)
       if (!b.rules.has(id))
