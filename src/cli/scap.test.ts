@@ -176,3 +176,48 @@ test('scap eval: a broken OVAL definition is an error for its rules while the re
   assert.equal(got.get('pass'), 'pass');
   assert.equal(got.get('complex_or'), 'pass', 'OR with an error and a pass');
 });
+
+test('check choice as oscap: a ref without name (all definitions), OCIL before OVAL, the first resolvable ref', async (t) => {
+  if (!hasCommand('oscap')) {
+    console.error(
+      'SKIPPED: check choice vs oscap: oscap not installed (Debian: apt-get install openscap-scanner)',
+    );
+    t.skip('SKIPPED: oscap not installed');
+    return;
+  }
+  const rule = (id: string, checks: string) =>
+    `<xccdf-1.2:Rule id="${R}${id}" selected="true" severity="low"><xccdf-1.2:title>${id}</xccdf-1.2:title><xccdf-1.2:description>${id}</xccdf-1.2:description>${checks}</xccdf-1.2:Rule>\n`;
+  const oval = (refs: string, exports = '') =>
+    `<xccdf-1.2:check system="http://oval.mitre.org/XMLSchema/oval-definitions-5">${exports}${refs}</xccdf-1.2:check>`;
+  const extra =
+    rule(
+      'noname',
+      oval(
+        '<xccdf-1.2:check-content-ref href="mini-oval.xml"/>',
+        '<xccdf-1.2:check-export export-name="oval:bulwark.mini:var:1" value-id="xccdf_org.bulwark_value_timeout"/>',
+      ),
+    ) +
+    rule(
+      'ocil_first',
+      '<xccdf-1.2:check system="http://scap.nist.gov/schema/ocil/2"><xccdf-1.2:check-content-ref href="mini-ocil.xml" name="ocil:q:1"/></xccdf-1.2:check>' +
+        oval('<xccdf-1.2:check-content-ref href="mini-oval.xml" name="oval:bulwark.mini:def:2"/>'),
+    ) +
+    rule(
+      'second_ref',
+      oval(
+        '<xccdf-1.2:check-content-ref href="nothere.xml" name="oval:bulwark.mini:def:1"/><xccdf-1.2:check-content-ref href="mini-oval.xml" name="oval:bulwark.mini:def:1"/>',
+      ),
+    );
+  const anchor = '<xccdf-1.2:Group id="xccdf_org.bulwark_group_off"';
+  const f = path.join(work, 'checks-ds.xml');
+  fs.writeFileSync(f, fs.readFileSync(MINI, 'utf8').replace(anchor, extra + anchor));
+  const theirs = path.join(work, 'checks-oscap.xml');
+  const ours = path.join(work, 'checks-ours.xml');
+  const o = await run('oscap', ['xccdf', 'eval', '--results', theirs, f]);
+  assert.ok(o.code === 0 || o.code === 2, o.stderr);
+  const b = await runBulwark(work, ['scap', 'eval', f, '--results', ours, '--no-store', '--quiet']);
+  assert.equal(b.code, 0, show(b));
+  const want = ruleResults(fs.readFileSync(theirs, 'utf8'));
+  assert.deepEqual(want.get(`${R}second_ref`), ['pass']);
+  assert.deepEqual([...ruleResults(fs.readFileSync(ours, 'utf8'))], [...want]);
+});
