@@ -381,20 +381,3 @@ export function compareValues(
       return E;
   }
 }
-
-/** Casts a value to a datatype as OpenSCAP's oval_value_cast does; undefined when it cannot. */
-export function castValue(value: string, datatype: OvalDatatype): string | undefined {
-  switch (datatype) {
-    case 'int': {
-      if (parseOvalInt(value) !== undefined) return value;
-      const f = parseOvalFloat(value);
-      return f !== undefined && Number.isFinite(f) ? String(Math.trunc(f)) : undefined;
-    }
-    case 'float':
-      return parseOvalFloat(value) !== undefined ? value : undefined;
-    case 'boolean':
-      return value;
-    default:
-      return value;
-  }
-}

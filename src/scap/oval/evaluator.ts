@@ -26,7 +26,7 @@ import type {
   TestDef,
   VariableDef,
 } from './document.js';
-import { castValue, compareValues, type OvalResult } from './compare.js';
+import { compareValues, type OvalResult } from './compare.js';
 import {
   aggFlag,
   byCheck,
@@ -123,7 +123,7 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
   const objects = new Map<string, Promise<Collected>>();
   const objectDone = new Map<string, Collected>();
   const vars = new Map<string, Promise<VarResult>>();
-  const itemIndex = new Map<string, StoredItem>();
+  const allItems: StoredItem[] = [];
   let nextItemId = 1;
   let collectMs = 0;
   let totalMs = 0;
@@ -134,16 +134,25 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
   };
 
   // ------------------------------------------------------------------ items
-  function itemKey(item: OvalItem): string {
-    return JSON.stringify([item.type, item.family, item.status, item.entities]);
-  }
+  // Items get ids as they arrive (an item object seen again keeps its id). Content identity, which set
+  // operations need, is computed lazily and only for the items of a set.
+  const itemIds = new WeakMap<OvalItem, StoredItem>();
+  const contentKeys = new WeakMap<StoredItem, string>();
   function store(item: OvalItem): StoredItem {
-    const key = itemKey(item);
-    const hit = itemIndex.get(key);
+    const hit = itemIds.get(item);
     if (hit) return hit;
     const s = { id: nextItemId++, item };
-    itemIndex.set(key, s);
+    itemIds.set(item, s);
+    allItems.push(s);
     return s;
+  }
+  function contentKey(s: StoredItem): string {
+    let k = contentKeys.get(s);
+    if (k === undefined) {
+      k = JSON.stringify([s.item.type, s.item.family, s.item.status, s.item.entities]);
+      contentKeys.set(s, k);
+    }
+    return k;
   }
 
   // ------------------------------------------------------------------ variables
@@ -169,18 +178,12 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
     if (!hasValues(r.flag)) return r;
     if (r.values.length === 0)
       return { flag: 'error', values: [], messages: [...r.messages, `local variable ${id} has no value`] };
-    const out: Value[] = [];
-    for (const x of r.values) {
-      const c = castValue(x.v, def.datatype);
-      if (c === undefined)
-        return {
-          flag: 'error',
-          values: [],
-          messages: [...r.messages, `local variable ${id}: "${x.v}" cannot be cast to ${def.datatype}`],
-        };
-      out.push({ v: c, dt: def.datatype });
-    }
-    return { flag: r.flag, values: out, messages: r.messages };
+    // OpenSCAP's cast only relabels values with the variable's datatype; comparisons catch bad values.
+    return {
+      flag: r.flag,
+      values: r.values.map((x) => ({ v: x.v, dt: def.datatype })),
+      messages: r.messages,
+    };
   }
 
   function externalVar(def: VariableDef & { kind: 'external' }): VarResult {
@@ -228,13 +231,16 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
     return { flag, lists, messages };
   }
 
+  /** strtoll / strtof / strtod prefix parsing, as OpenSCAP reads arithmetic operands (garbage → 0). */
   function numberOf(x: Value): number | undefined {
     if (x.dt === 'int') {
       const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(x.v);
       return m ? Number(m[1]) : 0;
     }
-    const n = Number.parseFloat(x.v);
-    if (x.dt === 'float' || x.dt === 'string') return Number.isNaN(n) && !/^\s*nan/i.test(x.v) ? 0 : n;
+    if (x.dt === 'float' || x.dt === 'string') {
+      const m = /^[ \t\n\v\f\r]*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)/.exec(x.v);
+      return m ? Number(m[1]) : 0;
+    }
     return undefined;
   }
 
@@ -329,9 +335,11 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
         let bad = false;
         const rec = (k: number, acc: number, dt: OvalDatatype): void => {
           if (k === order.length) {
-            out.push(
-              dt === 'float' ? { v: acc.toFixed(6), dt: 'float' } : { v: String(Math.trunc(acc)), dt: 'int' },
-            );
+            // OpenSCAP prints int with %ld and float with %f; a string-typed first operand leaves its
+            // output buffer unset, which comes out as an empty value.
+            if (dt === 'float') out.push({ v: acc.toFixed(6), dt: 'float' });
+            else if (dt === 'int') out.push({ v: String(Math.trunc(acc)), dt: 'int' });
+            else out.push({ v: '', dt: 'string' });
             return;
           }
           for (const x of order[k]!) {
@@ -502,6 +510,18 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
         return { flag: 'error', items: [], messages: [`variable_object ${obj.id} has no var_ref`], bindings };
       const varId = ref.value.trim();
       const r = await resolveVar(varId);
+      if (r.values.length > 0)
+        bindings.set(
+          varId,
+          r.values.map((x) => x.v),
+        );
+      if (r.flag === 'does not exist')
+        return {
+          flag: 'does not exist',
+          items: [],
+          messages: [...r.messages, `Referenced variable has no values (${varId}).`],
+          bindings,
+        };
       if (!hasValues(r.flag) || r.values.length === 0)
         return {
           flag: 'error',
@@ -509,21 +529,20 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
           messages: [...r.messages, `There was a problem processing referenced variable (${varId}).`],
           bindings,
         };
-      bindings.set(
-        varId,
-        r.values.map((x) => x.v),
-      );
-      const items = r.values.map((x) =>
+      // OpenSCAP 1.3 gives every variable_item of one variable the same item id, so only the first value
+      // survives as an item (the others appear only as variable_value bindings); reproduced for identical verdicts.
+      const first = r.values[0]!;
+      const items = [
         store({
           type: 'variable_item',
           family: 'independent',
           status: 'exists',
           entities: {
             var_ref: [{ value: varId, datatype: 'string' }],
-            value: [{ value: x.v, datatype: 'string' }],
+            value: [{ value: first.v, datatype: 'string' }],
           },
         }),
-      );
+      ];
       return finish('complete', items, r.messages, bindings);
     }
     // Resolve entities.
@@ -611,7 +630,7 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
       if (!st) fail(`filter state ${f.stateRef} is not defined`);
       const kept: StoredItem[] = [];
       for (const it of out) {
-        const r = await evalItemAgainstState(it.item, st!);
+        const r = await filterItemAgainstState(it.item, st!);
         if (f.action === 'exclude' ? r !== 'true' : r !== 'false') kept.push(it);
       }
       out = kept;
@@ -644,11 +663,20 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
     let items: StoredItem[];
     if (!b) items = a.items;
     else if (set.operator === 'UNION') {
-      const seen = new Set(a.items.map((x) => x.id));
-      items = [...a.items, ...b.items.filter((x) => !seen.has(x.id))];
+      const seen = new Set(a.items.map(contentKey));
+      items = [...a.items];
+      for (const x of b.items) {
+        const k = contentKey(x);
+        if (!seen.has(k)) {
+          seen.add(k);
+          items.push(x);
+        }
+      }
     } else {
-      const inB = new Set(b.items.map((x) => x.id));
-      items = a.items.filter((x) => (set.operator === 'INTERSECTION' ? inB.has(x.id) : !inB.has(x.id)));
+      const inB = new Set(b.items.map(contentKey));
+      items = a.items.filter((x) =>
+        set.operator === 'INTERSECTION' ? inB.has(contentKey(x)) : !inB.has(contentKey(x)),
+      );
     }
     return { flag: flag === 'complete' && items.length === 0 ? 'does not exist' : flag, items, messages };
   }
@@ -680,22 +708,43 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
     return compareValues(se.value, ie.value, se.datatype, se.operation);
   }
 
+  /** A test's state against one item (OpenSCAP 1.3 eval_item: entity_check per entity, then the operator). */
   async function evalItemAgainstState(item: OvalItem, st: StateDef): Promise<OvalResult> {
     const results: OvalResult[] = [];
-    let exists = 0;
-    let errors = 0;
-    for (const list of Object.values(item.entities))
-      for (const e of list) {
-        const s = e.status ?? 'exists';
-        if (s === 'exists') exists++;
-        else if (s === 'error') errors++;
-      }
     for (const se of st.entities) {
       const name = se.name === 'line' && st.type === 'textfilecontent_state' ? 'text' : se.name;
       const rs: OvalResult[] = [];
       for (const ie of item.entities[name] ?? []) rs.push(await entityAgainstItem(se, ie));
       results.push(byCheck(rs, se.entityCheck));
-      results.push(byExistence(se.checkExistence, exists, errors));
+    }
+    return byOperator(results, st.operator);
+  }
+
+  /**
+   * A filter's state against one item, with the probe-side semantics OpenSCAP applies to filters: an
+   * item entity in error is error, a datatype that differs from the state entity's is error, and a
+   * state entity the item lacks counts as false.
+   */
+  async function filterItemAgainstState(item: OvalItem, st: StateDef): Promise<OvalResult> {
+    const results: OvalResult[] = [];
+    for (const se of st.entities) {
+      const ents = item.entities[se.name] ?? [];
+      if (ents.length === 0) {
+        results.push('false');
+        continue;
+      }
+      const rs: OvalResult[] = [];
+      for (const ie of ents) {
+        const status = ie.status ?? 'exists';
+        if (status === 'does not exist') rs.push('false');
+        else if (status !== 'exists') rs.push('error');
+        else if (ie.datatype !== se.datatype) rs.push('error');
+        else {
+          const r = await entityAgainstItem(se, ie);
+          rs.push(r === 'not evaluated' ? 'error' : r);
+        }
+      }
+      results.push(byCheck(rs, se.entityCheck));
     }
     return byOperator(results, st.operator);
   }
@@ -876,14 +925,12 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
   }
 
   function evalDefinition(id: string): Promise<DefinitionState> {
+    if (inProgress.has(id))
+      return Promise.resolve({
+        outcome: { id, result: 'error', messages: [`definition ${id} extends itself (cycle)`] },
+      });
     const hit = defs.get(id);
-    if (hit) {
-      if (inProgress.has(id))
-        return Promise.resolve({
-          outcome: { id, result: 'error', messages: [`definition ${id} extends itself (cycle)`] },
-        });
-      return hit;
-    }
+    if (hit) return hit;
     const p = (async (): Promise<DefinitionState> => {
       inProgress.add(id);
       try {
@@ -933,7 +980,7 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
         definitions: defDone,
         tests: testDone,
         objects: objectDone,
-        items: [...itemIndex.values()],
+        items: allItems,
         variables: vars,
         systemInfo: opts.systemInfo,
       };

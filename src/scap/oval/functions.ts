@@ -66,7 +66,19 @@ export function globToRegex(glob: string, noescape: boolean): string | undefined
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
 function secs(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): number {
-  return Math.floor(Date.UTC(y, mo - 1, d, h, mi, s) / 1000);
+  const t = new Date(0);
+  t.setUTCFullYear(y, mo - 1, d);
+  t.setUTCHours(h, mi, s, 0);
+  return Math.floor(t.getTime() / 1000);
+}
+
+/**
+ * OpenSCAP 1.3 passes strptime's tm_year (years since 1900) and tm_mon (0-based) to a helper that
+ * subtracts 1900 and 1 again, so the year_month_day, month_day_year and day_month_year formats are
+ * computed 1900 years and one month early. Reproduced so that differences equal OpenSCAP's.
+ */
+function strptimeSecs(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): number {
+  return secs(y - 1900, mo - 1, d, h, mi, s);
 }
 
 /** Seconds since the epoch of a date string in an OVAL DateTimeFormatEnumeration format (0 when unparsable, as OpenSCAP). */
@@ -81,29 +93,29 @@ export function parseOvalDate(v: string, format: string): number {
   switch (format) {
     case 'year_month_day': {
       if ((m = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2}))?$/.exec(t)))
-        return secs(+m[1]!, +m[2]!, +m[3]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0));
+        return strptimeSecs(+m[1]!, +m[2]!, +m[3]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0));
       if ((m = /^(\d{4})([/-])(\d{1,2})\2(\d{1,2})(.*)$/.exec(t))) {
         const tm = time(m[5]);
-        if (tm) return secs(+m[1]!, +m[3]!, +m[4]!, ...tm);
+        if (tm) return strptimeSecs(+m[1]!, +m[3]!, +m[4]!, ...tm);
       }
       return 0;
     }
     case 'month_day_year': {
       if ((m = /^(\d{1,2})([/-])(\d{1,2})\2(\d{4})(.*)$/.exec(t))) {
         const tm = time(m[5]);
-        if (tm) return secs(+m[4]!, +m[1]!, +m[3]!, ...tm);
+        if (tm) return strptimeSecs(+m[4]!, +m[1]!, +m[3]!, ...tm);
       }
       if ((m = /^([A-Za-z]{3})[A-Za-z]*,?\s+(\d{1,2}),?\s+(\d{4})(.*)$/.exec(t))) {
         const mo = MONTHS.indexOf(m[1]!.toLowerCase());
         const tm = time(m[4]);
-        if (mo >= 0 && tm) return secs(+m[3]!, mo + 1, +m[2]!, ...tm);
+        if (mo >= 0 && tm) return strptimeSecs(+m[3]!, mo + 1, +m[2]!, ...tm);
       }
       return 0;
     }
     case 'day_month_year': {
       if ((m = /^(\d{1,2})([/-])(\d{1,2})\2(\d{4})(.*)$/.exec(t))) {
         const tm = time(m[5]);
-        if (tm) return secs(+m[4]!, +m[3]!, +m[1]!, ...tm);
+        if (tm) return strptimeSecs(+m[4]!, +m[3]!, +m[1]!, ...tm);
       }
       return 0;
     }
@@ -129,8 +141,11 @@ export function parseOvalDate(v: string, format: string): number {
   }
 }
 
-/** time_difference of two values: first − second in seconds, as an unsigned 64-bit number like OpenSCAP. */
+/**
+ * time_difference of two values: first − second in seconds, printed like OpenSCAP: as an unsigned
+ * 64-bit number into a 16-byte buffer (so a negative difference comes out as its first 15 digits).
+ */
 export function timeDifference(a: string, fa: string, b: string, fb: string): string {
   const d = BigInt(parseOvalDate(a, fa)) - BigInt(parseOvalDate(b, fb));
-  return (d < 0n ? d + (1n << 64n) : d).toString();
+  return (d < 0n ? d + (1n << 64n) : d).toString().slice(0, 15);
 }

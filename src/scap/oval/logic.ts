@@ -165,34 +165,84 @@ export function hasValues(f: AggFlag): boolean {
   return f === 'complete' || f === 'incomplete';
 }
 
-/** Flag of a <set> from its two operand flags (OVAL 5.11 set_operator tables). */
+type SetTable = Record<CollectedFlag, Partial<Record<CollectedFlag, CollectedFlag>>>;
+const C: CollectedFlag = 'complete';
+const I: CollectedFlag = 'incomplete';
+const D: CollectedFlag = 'does not exist';
+const N: CollectedFlag = 'not collected';
+const A: CollectedFlag = 'not applicable';
+const X: CollectedFlag = 'error';
+/** OpenSCAP's probe_cobj_combine_flags tables (rows: first operand, columns: second); missing → error. */
+const SET_TABLES: Record<'UNION' | 'INTERSECTION' | 'COMPLEMENT', SetTable> = {
+  COMPLEMENT: {
+    error: {},
+    complete: { complete: C, 'does not exist': C },
+    incomplete: { 'does not exist': I, complete: I },
+    'does not exist': { error: D, complete: D, incomplete: D, 'does not exist': D, 'not collected': D },
+    'not collected': { complete: N, incomplete: N, 'does not exist': N, 'not collected': N },
+    'not applicable': {},
+  },
+  INTERSECTION: {
+    error: {},
+    complete: { 'does not exist': D, complete: C, 'not applicable': C, incomplete: I, 'not collected': N },
+    incomplete: { 'does not exist': D, 'not applicable': A, 'not collected': I, complete: I, incomplete: I },
+    'does not exist': {
+      error: D,
+      complete: D,
+      incomplete: D,
+      'does not exist': D,
+      'not collected': D,
+      'not applicable': D,
+    },
+    'not collected': {
+      'does not exist': D,
+      complete: N,
+      incomplete: N,
+      'not applicable': N,
+      'not collected': N,
+    },
+    'not applicable': {
+      'does not exist': D,
+      complete: C,
+      incomplete: I,
+      'not applicable': A,
+      'not collected': N,
+    },
+  },
+  UNION: {
+    error: {},
+    complete: { complete: C, 'does not exist': C, 'not applicable': C, incomplete: I, 'not collected': I },
+    incomplete: { complete: I, incomplete: I, 'does not exist': I, 'not collected': I, 'not applicable': I },
+    'does not exist': {
+      complete: C,
+      incomplete: I,
+      'not collected': I,
+      'not applicable': D,
+      'does not exist': D,
+    },
+    'not collected': {
+      complete: I,
+      incomplete: I,
+      'does not exist': I,
+      'not applicable': N,
+      'not collected': N,
+    },
+    'not applicable': {
+      complete: C,
+      incomplete: I,
+      'not applicable': A,
+      'does not exist': D,
+      'not collected': N,
+    },
+  },
+};
+
+/** Flag of a <set> from its two operand flags (OpenSCAP's probe_cobj_combine_flags). */
 export function setFlag(
   op: 'UNION' | 'INTERSECTION' | 'COMPLEMENT',
   a: CollectedFlag,
   b: CollectedFlag | undefined,
 ): CollectedFlag {
   if (b === undefined) return a;
-  if (a === 'error' || b === 'error') return 'error';
-  switch (op) {
-    case 'UNION': {
-      if (a === 'not applicable' && b === 'not applicable') return 'not applicable';
-      const fa = a === 'not applicable' ? 'does not exist' : a;
-      const fb = b === 'not applicable' ? 'does not exist' : b;
-      if (fa === 'does not exist') return fb;
-      if (fb === 'does not exist') return fa;
-      if (fa === 'complete' && fb === 'complete') return 'complete';
-      if (fa === 'not collected' && fb === 'not collected') return 'not collected';
-      return 'incomplete';
-    }
-    case 'INTERSECTION':
-      if (a === 'does not exist' || b === 'does not exist') return 'does not exist';
-      if (a === 'not applicable' || b === 'not applicable') return 'not applicable';
-      if (a === 'not collected' || b === 'not collected') return 'not collected';
-      if (a === 'incomplete' || b === 'incomplete') return 'incomplete';
-      return 'complete';
-    case 'COMPLEMENT':
-      if (a === 'does not exist' || a === 'not collected' || a === 'not applicable') return a;
-      if (b === 'incomplete' || b === 'not collected') return 'error';
-      return a;
-  }
+  return SET_TABLES[op][a][b] ?? X;
 }

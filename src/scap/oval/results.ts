@@ -42,6 +42,27 @@ function timestamp(): string {
 const attr = (name: string, v: string | undefined): string =>
   v === undefined ? '' : ` ${name}="${escapeXml(v)}"`;
 
+const prefixCache = new WeakMap<Record<string, string>, Map<string, string | undefined>>();
+function prefixOf(scope: Record<string, string>, ns: string): string | undefined {
+  if (ns === '') return '';
+  let m = prefixCache.get(scope);
+  if (!m) {
+    m = new Map();
+    prefixCache.set(scope, m);
+  }
+  if (m.has(ns)) return m.get(ns);
+  let p: string | undefined;
+  if (scope[''] === ns) p = '';
+  else
+    for (const [k, v] of Object.entries(scope))
+      if (v === ns) {
+        p = k;
+        break;
+      }
+  m.set(ns, p);
+  return p;
+}
+
 /** Serializes a parsed element tree back to XML, declaring the namespaces it uses. */
 export function serializeElement(
   el: XmlElement,
@@ -49,13 +70,7 @@ export function serializeElement(
   parentScope: Record<string, string> | null,
   indent: string,
 ): void {
-  const prefixOf = (ns: string): string | undefined => {
-    if (ns === '') return '';
-    if (el.nsScope[''] === ns) return '';
-    for (const [k, v] of Object.entries(el.nsScope)) if (v === ns) return k;
-    return undefined;
-  };
-  const pfx = prefixOf(el.ns);
+  const pfx = prefixOf(el.nsScope, el.ns);
   let decl = '';
   if (parentScope === null || parentScope !== el.nsScope) {
     for (const [k, v] of Object.entries(el.nsScope)) {
@@ -158,7 +173,8 @@ export function writeResults(data: ResultsData, directives: 'full' | 'thin'): st
     }
     o.push('      </definitions>');
   }
-  if (data.tests.size > 0) {
+  // Thin results carry no tests (the results schematron forbids them without full definition content).
+  if (data.tests.size > 0 && directives === 'full') {
     o.push('      <tests>');
     for (const [id, t] of data.tests) {
       const def = doc.tests.get(id);
