@@ -4,7 +4,7 @@
  * items carry what oscap's probes report (entity names, order, value formats).
  */
 import * as path from 'node:path';
-import type { OvalItem, ProbeRequest, ProbeResult } from '../../scap/oval/types.js';
+import type { ItemEntity, OvalItem, ProbeRequest, ProbeResult } from '../../scap/oval/types.js';
 import type { OvalProber } from '../../scap/oval/types.js';
 import type { FileType } from '../../targets/target.js';
 import { AclChecker } from './acl.js';
@@ -63,6 +63,72 @@ function fileItem(hit: FileHit, acl: boolean | null | 'absent'): OvalItem {
   return item('file_item', 'unix', e);
 }
 
+/**
+ * One reusable file item per shape (file / directory) for asking the filters: a walk of `/` asks
+ * about ~500k files and keeps a handful, so only kept hits get an item of their own. The filters
+ * (`req.keep`) must not keep a reference to the item they are given.
+ */
+class ScratchItems {
+  private readonly file: OvalItem;
+  private readonly dir: OvalItem;
+
+  constructor() {
+    const mk = (names: string[]): OvalItem => {
+      const e: OvalItem['entities'] = {};
+      for (const n of names) {
+        const dt = ['group_id', 'user_id', 'a_time', 'c_time', 'm_time', 'size'].includes(n)
+          ? 'int'
+          : 'string';
+        const cell: ItemEntity[] = [{ value: '', datatype: dt }];
+        e[n] = cell;
+      }
+      return item('file_item', 'unix', e);
+    };
+    const common = ['path', 'filename', 'type', 'group_id', 'user_id', 'a_time', 'c_time', 'm_time', 'size'];
+    this.file = mk(['filepath', ...common]);
+    this.dir = mk(common);
+  }
+
+  fill(hit: FileHit, acl: boolean): OvalItem {
+    const it = hit.isDirItem ? this.dir : this.file;
+    const e = it.entities;
+    const set = (n: string, v: string) => {
+      e[n]![0]!.value = v;
+    };
+    const st = hit.lst;
+    if (hit.isDirItem) {
+      set('path', hit.logical);
+      set('filename', '');
+    } else {
+      set('filepath', hit.logical);
+      set('path', path.posix.dirname(hit.logical));
+      set('filename', path.posix.basename(hit.logical));
+    }
+    set('type', TYPE_NAMES[st.type]);
+    set('group_id', String(st.gid));
+    set('user_id', String(st.uid));
+    set('a_time', String(st.atime));
+    set('c_time', String(st.ctime));
+    set('m_time', String(st.mtime));
+    set('size', String(st.size));
+    const m = st.mode;
+    e.suid = bool((m & 0o4000) !== 0);
+    e.sgid = bool((m & 0o2000) !== 0);
+    e.sticky = bool((m & 0o1000) !== 0);
+    e.uread = bool((m & 0o400) !== 0);
+    e.uwrite = bool((m & 0o200) !== 0);
+    e.uexec = bool((m & 0o100) !== 0);
+    e.gread = bool((m & 0o40) !== 0);
+    e.gwrite = bool((m & 0o20) !== 0);
+    e.gexec = bool((m & 0o10) !== 0);
+    e.oread = bool((m & 0o4) !== 0);
+    e.owrite = bool((m & 0o2) !== 0);
+    e.oexec = bool((m & 0o1) !== 0);
+    e.has_extended_acl = bool(acl);
+    return it;
+  }
+}
+
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -72,6 +138,7 @@ const MAX_TEXT = 16 * 1024 * 1024;
 export class FileProbes implements OvalProber {
   private readonly view: FsView;
   private readonly acl = new AclChecker();
+  private readonly scratch = new ScratchItems();
 
   constructor(view: FsView) {
     this.view = view;
@@ -100,6 +167,12 @@ export class FileProbes implements OvalProber {
     const sink = new ItemSink(req);
     let batch: FileHit[] = [];
     const flush = async () => {
+      // The filters decide most items whatever the ACL: asking them with both answers spares an
+      // `ls` for every file of a walk; only kept items (and undecided ones) are asked about.
+      if (req.keep) {
+        const keep = req.keep.bind(req);
+        batch = batch.filter((h) => keep(this.scratch.fill(h, true)) || keep(this.scratch.fill(h, false)));
+      }
       // oscap asks acl_extended_file(), which follows links: a link reports its target's ACL, and
       // a dangling link has none ("does not exist").
       const hosts = new Map<FileHit, string | null>();
@@ -117,10 +190,10 @@ export class FileProbes implements OvalProber {
       }
       batch = [];
     };
-    for await (const hit of walkObject({ view: this.view, req })) {
+    await walkObject({ view: this.view, req }, (hit) => {
       batch.push(hit);
-      if (batch.length >= 256) await flush();
-    }
+      return batch.length >= 256 ? flush() : undefined;
+    });
     await flush();
     return sink.result();
   }
@@ -133,12 +206,12 @@ export class FileProbes implements OvalProber {
     const flags = 'g' + (multiline ? 'm' : '') + (singleline ? 's' : '');
     const regexes = patterns.map((p) => ({ p, re: req.regex(p, flags) }));
     const hasInstance = req.entities.instance !== undefined;
-    for await (const hit of walkObject({ view: this.view, req })) {
-      if (hit.isDirItem || hit.fst?.type !== 'file') continue;
+    await walkObject({ view: this.view, req }, async (hit) => {
+      if (hit.isDirItem || hit.fst?.type !== 'file') return;
       const r = await this.view.target.readText(hit.real, { maxBytes: MAX_TEXT });
       if (r.status !== 'ok') {
         if (r.status !== 'absent') sink.messages.push(`${hit.logical}: ${r.reason}`);
-        continue;
+        return;
       }
       if (r.truncated) {
         sink.messages.push(
@@ -178,7 +251,7 @@ export class FileProbes implements OvalProber {
           sink.push(item('textfilecontent_item', 'independent', e));
         }
       }
-    }
+    });
     return sink.result();
   }
 
@@ -211,8 +284,9 @@ export class FileProbes implements OvalProber {
       }
       return sink.result();
     }
-    for await (const hit of walkObject({ view: this.view, req }))
-      if (hit.lst.type === 'symlink') await emit(hit.logical);
+    await walkObject({ view: this.view, req }, (hit) =>
+      hit.lst.type === 'symlink' ? emit(hit.logical) : undefined,
+    );
     return sink.result();
   }
 }

@@ -257,7 +257,8 @@ export class FsView {
   }
 
   /**
-   * Entries of a real directory, sorted by name; null when unreadable. `deep`: the caller will
+   * Entries of a real directory (sorted by name when listed through the Target, directory order
+   * from find); null when unreadable. `deep`: the caller will
    * walk the whole subtree, so one find run fills it at once.
    */
   async list(realDir: string, deep: boolean): Promise<Entry[] | null> {
@@ -322,44 +323,83 @@ export class FsView {
         return;
       }
       let pending: Buffer = Buffer.alloc(0);
-      let meta: string | null = null;
+      let meta: Stat | null = null;
       let bad = false;
       const base = realDir === '/' ? '' : realDir;
-      const take = (field: string) => {
-        if (meta === null) {
-          meta = field;
-          return;
+      // Parsed from the bytes: no intermediate strings, and names are flat strings (a slice of a
+      // longer string would keep the whole path alive in the cache).
+      const parseMeta = (buf: Buffer, from: number, to: number): Stat | null => {
+        const nums: number[] = [];
+        let i = from + 2;
+        while (i < to && nums.length < 9) {
+          let v = 0;
+          let digits = 0;
+          const octal = nums.length === 0;
+          while (i < to && buf[i]! >= 48 && buf[i]! <= 57) {
+            v = v * (octal ? 8 : 10) + (buf[i]! - 48);
+            i++;
+            digits++;
+          }
+          if (digits === 0) return null;
+          if (buf[i] === 46) while (i < to && buf[i] !== 32) i++; // fraction of a time
+          nums.push(v);
+          i++;
         }
-        const rel = field;
-        const m = meta.split(' ');
-        meta = null;
-        if (m.length !== 10) {
-          bad = true;
-          return;
-        }
-        const type = FIND_TYPES[m[0]!] ?? 'unknown';
-        const st: Stat = {
-          type,
-          mode: parseInt(m[1]!, 8) & 0o7777,
-          uid: Number(m[2]),
-          gid: Number(m[3]),
-          size: Number(m[4]),
-          atime: Math.floor(Number(m[5])),
-          ctime: Math.floor(Number(m[6])),
-          mtime: Math.floor(Number(m[7])),
-          dev: Number(m[8]),
-          ino: Number(m[9]),
+        if (nums.length !== 9) return null;
+        return {
+          type: FIND_TYPES[String.fromCharCode(buf[from]!)] ?? 'unknown',
+          mode: nums[0]! & 0o7777,
+          uid: nums[1]!,
+          gid: nums[2]!,
+          size: nums[3]!,
+          atime: nums[4]!,
+          ctime: nums[5]!,
+          mtime: nums[6]!,
+          dev: nums[7]!,
+          ino: nums[8]!,
         };
-        const full = base + '/' + rel;
-        const slash = full.lastIndexOf('/');
-        const parent = slash <= 0 ? '/' : full.slice(0, slash);
-        let arr = fresh.get(parent);
-        if (!arr) {
-          arr = [];
-          fresh.set(parent, arr);
+      };
+      let lastParentBytes: Buffer | null = null;
+      let lastParent: Entry[] | undefined;
+      const take = (buf: Buffer, from: number, to: number) => {
+        if (meta === null) {
+          meta = parseMeta(buf, from, to);
+          if (meta === null) bad = true;
+          return;
         }
-        arr.push({ name: full.slice(slash + 1), st });
-        if (type === 'dir' && !prunedSet.has(full) && !fresh.has(full)) fresh.set(full, []);
+        const st = meta;
+        meta = null;
+        let slash = -1;
+        for (let k = to - 1; k >= from; k--)
+          if (buf[k] === 47) {
+            slash = k;
+            break;
+          }
+        const name = buf.toString('utf8', slash < 0 ? from : slash + 1, to);
+        let arr: Entry[] | undefined;
+        const parentBytes = slash < 0 ? null : buf.subarray(from, slash);
+        if (
+          lastParent &&
+          (parentBytes === null
+            ? lastParentBytes === null
+            : lastParentBytes !== null && parentBytes.equals(lastParentBytes))
+        )
+          arr = lastParent;
+        else {
+          const parent = parentBytes === null ? realDir : base + '/' + parentBytes.toString('utf8');
+          arr = fresh.get(parent);
+          if (!arr) {
+            arr = [];
+            fresh.set(parent, arr);
+          }
+          lastParent = arr;
+          lastParentBytes = parentBytes === null ? null : Buffer.from(parentBytes);
+        }
+        arr.push({ name, st });
+        if (st.type === 'dir') {
+          const full = (slash < 0 ? base : base + '/' + buf.toString('utf8', from, slash)) + '/' + name;
+          if (!prunedSet.has(full) && !fresh.has(full)) fresh.set(full, []);
+        }
         this.counters.findEntries++;
       };
       child.stdout.on('data', (chunk: Buffer) => {
@@ -368,7 +408,7 @@ export class FsView {
         for (;;) {
           const nul = pending.indexOf(0, start);
           if (nul < 0) break;
-          take(pending.toString('utf8', start, nul));
+          take(pending, start, nul);
           start = nul + 1;
         }
         pending = pending.subarray(start);
@@ -381,11 +421,8 @@ export class FsView {
           resolve(false);
           return;
         }
-        const byName = (a: Entry, b: Entry) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-        for (const [dir, arr] of fresh) {
-          arr.sort(byName);
-          this.lists.set(dir, arr);
-        }
+        // Directory order, as find (and oscap's fts) read them: item sets do not depend on it.
+        for (const [dir, arr] of fresh) this.lists.set(dir, arr);
         this.bulk.add(realDir);
         resolve(true);
       });

@@ -19,6 +19,16 @@ const FAMILY: Record<string, ProbeRequest['family']> = {
   'http://oval.mitre.org/XMLSchema/oval-definitions-5#linux': 'linux',
 };
 
+const regexCache = new Map<string, RegExp>();
+function cachedRegex(p: string): RegExp {
+  let re = regexCache.get(p);
+  if (!re) {
+    re = new RegExp(p);
+    regexCache.set(p, re);
+  }
+  return re;
+}
+
 function compare(e: ObjectEntity, v: string): boolean {
   const one = (x: string): boolean => {
     const num = e.datatype === 'int';
@@ -34,7 +44,7 @@ function compare(e: ObjectEntity, v: string): boolean {
       case 'case insensitive not equal':
         return v.toLowerCase() !== x.toLowerCase();
       case 'pattern match':
-        return new RegExp(x).test(v);
+        return cachedRegex(x).test(v);
       case 'greater than':
         return a > b;
       case 'less than':
@@ -50,10 +60,30 @@ function compare(e: ObjectEntity, v: string): boolean {
   return e.values.some(one);
 }
 
-/** Requests for every object of a definitions file: id → request. */
+/** A state (literal values, equals / not equal / pattern match) against an item: the stand-in evaluator of filters. */
+function stateMatches(state: XmlElement, it: OvalItem): boolean {
+  const results = kids(state).map((c) => {
+    const vals = it.entities[c.name];
+    if (!vals || vals.length === 0) return false;
+    const ent: ObjectEntity = {
+      name: c.name,
+      values: [c.text],
+      datatype: (c.attrs.datatype ?? 'string') as OvalDatatype,
+      operation: (c.attrs.operation ?? 'equals') as OvalOperation,
+      varCheck: 'all',
+      nil: false,
+    };
+    return vals.every((v) => compare(ent, v.value));
+  });
+  return (state.attrs.operator ?? 'AND') === 'OR' ? results.some(Boolean) : results.every(Boolean);
+}
+
+/** Requests for every object of a definitions file (filters included, as `keep`): id → request. */
 export function requestsFromDefinitions(text: string): Map<string, ProbeRequest> {
   const root = parseXml(text, { fileName: 'defs.xml' });
   const objects = kids(root, 'objects')[0];
+  const states = new Map<string, XmlElement>();
+  for (const st of kids(kids(root, 'states')[0] ?? root)) if (st.attrs.id) states.set(st.attrs.id, st);
   const out = new Map<string, ProbeRequest>();
   for (const o of objects ? kids(objects) : []) {
     const family = FAMILY[o.ns];
@@ -77,7 +107,20 @@ export function requestsFromDefinitions(text: string): Map<string, ProbeRequest>
       };
     }
     const id = o.attrs.id ?? '';
+    const filters = kids(o)
+      .filter((c) => c.name === 'filter')
+      .map((c) => ({ action: c.attrs.action ?? 'exclude', state: states.get(c.text.trim()) }));
+    const keep =
+      filters.length === 0
+        ? undefined
+        : (it: OvalItem): boolean =>
+            filters.every((f) => {
+              if (!f.state) throw new Error(`${id}: filter state not found`);
+              const hit = stateMatches(f.state, it);
+              return f.action === 'include' ? hit : !hit;
+            });
     out.set(id, {
+      ...(keep ? { keep } : {}),
       type: o.name,
       family,
       id,

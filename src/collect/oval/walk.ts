@@ -115,26 +115,76 @@ export function literalPrefixes(pattern: string): string[] | null {
   const out: string[] = [];
   for (const alt of alts) {
     if (!alt.startsWith('^')) return null;
-    let lit = '';
-    let i = 1;
-    for (; i < alt.length; i++) {
-      const c = alt[i]!;
-      if (c === '\\') {
-        const n = alt[i + 1] ?? '';
-        if (/[A-Za-z0-9]/.test(n) || n === '') break;
-        lit += n;
-        i++;
-        continue;
-      }
-      if ('.^$*+?()[]{}|'.includes(c)) break;
-      lit += c;
-    }
-    // A quantifier after the last literal character makes that character optional.
-    const next = alt[i];
-    if ((next === '*' || next === '?' || next === '{') && lit.length > 0) lit = lit.slice(0, -1);
-    out.push(lit);
+    out.push(...expandPrefix(alt, 1));
+    if (out.length > 256) return null;
   }
   return out;
+}
+
+/** One literal character at `i` (escapes undone), or null when `i` starts a regex construct. */
+function literalAt(s: string, i: number): { ch: string; next: number } | null {
+  const c = s[i];
+  if (c === undefined) return null;
+  if (c === '\\') {
+    const n = s[i + 1] ?? '';
+    if (/[A-Za-z0-9]/.test(n) || n === '') return null;
+    return { ch: n, next: i + 2 };
+  }
+  if ('.^$*+?()[]{}|'.includes(c)) return null;
+  return { ch: c, next: i + 1 };
+}
+
+/**
+ * The literal prefixes of one alternative from position `i`: literal characters, and groups of
+ * purely literal alternatives (`(|s)bin`, `(?:a|b)`) expanded, up to the first other construct.
+ */
+function expandPrefix(alt: string, i: number): string[] {
+  let prefixes = [''];
+  while (i < alt.length) {
+    const lit = literalAt(alt, i);
+    if (lit) {
+      const q = alt[lit.next];
+      // A quantifier makes the character optional or repeated: the prefix ends before it.
+      if (q === '*' || q === '?' || q === '{') return prefixes;
+      if (q === '+') return prefixes.map((p) => p + lit.ch);
+      prefixes = prefixes.map((p) => p + lit.ch);
+      i = lit.next;
+      continue;
+    }
+    if (alt[i] !== '(') return prefixes;
+    // A group of literal alternatives?
+    let j = alt.startsWith('(?:', i) ? i + 3 : i + 1;
+    const options: string[] = [];
+    let cur = '';
+    let ok = false;
+    while (j < alt.length) {
+      if (alt[j] === '|') {
+        options.push(cur);
+        cur = '';
+        j++;
+        continue;
+      }
+      if (alt[j] === ')') {
+        options.push(cur);
+        ok = true;
+        j++;
+        break;
+      }
+      const l = literalAt(alt, j);
+      if (!l) break;
+      cur += l.ch;
+      j = l.next;
+    }
+    const quantified = alt[j] !== undefined && '*?{+'.includes(alt[j]!);
+    const special = alt[i + 1] === '?' && !alt.startsWith('(?:', i);
+    if (!ok || quantified || special) return prefixes;
+    const next: string[] = [];
+    for (const p of prefixes) for (const o of options) next.push(p + o);
+    if (next.length > 256) return prefixes;
+    prefixes = next;
+    i = j;
+  }
+  return prefixes;
 }
 
 function canLeadToMatch(prefixes: string[] | null, dir: string): boolean {
@@ -163,13 +213,21 @@ async function rootNode(view: FsView, logical: string): Promise<Node | null> {
   return { logical, real: f ? f.real : real, lst, fst: f ? f.st : null };
 }
 
-async function childNode(view: FsView, parent: Node, name: string, st: Stat, follow: boolean): Promise<Node> {
+function childNode(
+  view: FsView,
+  parent: Node,
+  name: string,
+  st: Stat,
+  follow: boolean,
+): Node | Promise<Node> {
   const logical = join(parent.logical, name);
   const real = join(parent.real, name);
   if (st.type !== 'symlink' || !follow) return { logical, real, lst: st, fst: st };
-  const f = await view.follow(real);
-  return { logical, real: f ? f.real : real, lst: st, fst: f ? f.st : null };
+  return view.follow(real).then((f) => ({ logical, real: f ? f.real : real, lst: st, fst: f ? f.st : null }));
 }
+
+/** Receives what a walk finds; a returned promise is awaited before the walk goes on. */
+export type Emit<T> = (x: T) => void | Promise<void>;
 
 export interface WalkContext {
   view: FsView;
@@ -185,12 +243,13 @@ function fsAllows(ctx: WalkContext, b: WalkBehaviors, st: Stat, startDev: number
 }
 
 /** The match phase: paths (directories) or filepaths (non-directories) that match the entity. */
-async function* matchPaths(
+async function matchPaths(
   ctx: WalkContext,
   ent: ObjectEntity,
   wantDirs: boolean,
   b: WalkBehaviors,
-): AsyncGenerator<Node> {
+  emit: Emit<Node>,
+): Promise<void> {
   const { view, req } = ctx;
   const starts = new Set<string>();
   if (ent.operation === 'equals') for (const v of ent.values) starts.add(path.posix.resolve('/', v));
@@ -209,7 +268,10 @@ async function* matchPaths(
     if (ent.operation === 'equals') {
       // Only the start itself can equal the path.
       const isDir = root.fst?.type === 'dir';
-      if (isDir === wantDirs && req.matches(ent.name, root.logical)) yield root;
+      if (isDir === wantDirs && req.matches(ent.name, root.logical)) {
+        const w = emit(root);
+        if (w) await w;
+      }
       continue;
     }
     const stack: { node: Node; ancestors: Set<string> }[] = [{ node: root, ancestors: new Set() }];
@@ -221,14 +283,18 @@ async function* matchPaths(
         if (!fsAllows(ctx, b, node.fst!, startDev)) continue;
         if (!canLeadToMatch(lits, node.logical)) continue;
       }
-      if (isDir === wantDirs && req.matches(ent.name, node.logical)) yield node;
+      if (isDir === wantDirs && req.matches(ent.name, node.logical)) {
+        const w = emit(node);
+        if (w) await w;
+      }
       if (!isDir) continue;
       const ents = await view.list(node.real, true);
       if (!ents) continue;
       const anc = new Set(ancestors).add(key(node.fst!));
       const kids: Node[] = [];
       for (const e of ents) {
-        const child = await childNode(view, node, e.name, e.st, true);
+        const c = childNode(view, node, e.name, e.st, true);
+        const child = c instanceof Promise ? await c : c;
         if (child.fst?.type === 'dir' && anc.has(key(child.fst))) continue; // cycle
         kids.push(child);
       }
@@ -238,12 +304,13 @@ async function* matchPaths(
 }
 
 /** The recursion phase below one matched directory. */
-async function* recursePath(
+async function recursePath(
   ctx: WalkContext,
   m: Node,
   filename: ObjectEntity | null,
   b: WalkBehaviors,
-): AsyncGenerator<FileHit> {
+  emit: Emit<FileHit>,
+): Promise<void> {
   const { view, req } = ctx;
   const collectDirs = filename === null;
   const dirHit = (n: Node): FileHit => ({
@@ -265,7 +332,10 @@ async function* recursePath(
   const startDev = (m.fst ?? m.lst).dev;
 
   if (b.direction === 'none' && collectDirs) {
-    yield dirHit(m);
+    {
+      const w = emit(dirHit(m));
+      if (w) await w;
+    }
     return;
   }
   if (b.direction === 'up') {
@@ -274,13 +344,18 @@ async function* recursePath(
       const root = depth === 0 ? m : await rootNode(view, cur);
       const ok = root && root.fst?.type === 'dir' && fsAllows(ctx, b, root.fst, startDev);
       if (root && ok) {
-        if (collectDirs) yield dirHit(root);
-        else {
+        if (collectDirs) {
+          const w = emit(dirHit(root));
+          if (w) await w;
+        } else {
           const ents = await view.list(root.real, false);
           for (const e of ents ?? []) {
-            const child = await childNode(view, root, e.name, e.st, true);
-            if (child.lst.type !== 'dir' && child.fst?.type !== 'dir' && nameMatches(child))
-              yield fileHit(child);
+            const c = childNode(view, root, e.name, e.st, true);
+            const child = c instanceof Promise ? await c : c;
+            if (child.lst.type !== 'dir' && child.fst?.type !== 'dir' && nameMatches(child)) {
+              const w = emit(fileHit(child));
+              if (w) await w;
+            }
           }
         }
       }
@@ -301,7 +376,10 @@ async function* recursePath(
     if (level > 0 && node.lst.type === 'symlink') {
       // The link entry itself is a candidate (a non-directory); then, if links are recursed,
       // fts returns it again followed.
-      if (!collectDirs && nameMatches(node)) yield fileHit({ ...node, fst: node.lst });
+      if (!collectDirs && nameMatches(node)) {
+        const w = emit(fileHit({ ...node, fst: node.lst }));
+        if (w) await w;
+      }
       if (b.direction === 'none' || (b.maxDepth !== -1 && level > b.maxDepth)) continue;
       if (!b.recurseLinks) continue;
       if (!fsAllows(ctx, b, node.lst, startDev)) continue;
@@ -311,8 +389,14 @@ async function* recursePath(
     }
     const isDir = cur.fst?.type === 'dir';
     if (collectDirs) {
-      if (isDir && (b.maxDepth === -1 || level <= b.maxDepth)) yield dirHit(cur);
-    } else if (!isDir && cur.lst.type !== 'symlink' && nameMatches(cur)) yield fileHit(cur);
+      if (isDir && (b.maxDepth === -1 || level <= b.maxDepth)) {
+        const w = emit(dirHit(cur));
+        if (w) await w;
+      }
+    } else if (!isDir && cur.lst.type !== 'symlink' && nameMatches(cur)) {
+      const w = emit(fileHit(cur));
+      if (w) await w;
+    }
     if (!isDir) continue;
     if (level > 0) {
       if (b.direction === 'none' || (b.maxDepth !== -1 && level > b.maxDepth)) continue;
@@ -325,7 +409,8 @@ async function* recursePath(
     const anc = new Set(ancestors).add(key(cur.fst!));
     const kids: { node: Node; level: number; ancestors: Set<string> }[] = [];
     for (const e of ents) {
-      const child = await childNode(view, cur, e.name, e.st, b.recurseLinks);
+      const c = childNode(view, cur, e.name, e.st, b.recurseLinks);
+      const child = c instanceof Promise ? await c : c;
       kids.push({ node: child, level: level + 1, ancestors: anc });
     }
     for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
@@ -333,32 +418,22 @@ async function* recursePath(
 }
 
 /**
- * Every file (or directory, for a nil filename) the object names, as oscap would find them;
- * deduplicated by path. `req.entities` must hold filepath, or path (+ filename, maybe nil).
+ * Every file (or directory, for a nil filename) the object names, as oscap would find them. `req.entities` must hold filepath, or path (+ filename, maybe nil).
  */
-export async function* walkObject(ctx: WalkContext): AsyncGenerator<FileHit> {
+export async function walkObject(ctx: WalkContext, emit: Emit<FileHit>): Promise<void> {
   const { req } = ctx;
   const b = fileBehaviors(req.behaviors);
-  const seen = new Set<string>();
+  // Duplicates (a path reached twice through links) make identical items, which the ItemSink drops.
   const filepath = req.entities.filepath;
   if (filepath) {
-    for await (const n of matchPaths(ctx, filepath, false, b)) {
-      if (seen.has(n.logical)) continue;
-      seen.add(n.logical);
-      yield { logical: n.logical, isDirItem: false, lst: n.lst, fst: n.fst, real: n.real };
-    }
+    await matchPaths(ctx, filepath, false, b, (n) =>
+      emit({ logical: n.logical, isDirItem: false, lst: n.lst, fst: n.fst, real: n.real }),
+    );
     return;
   }
   const p = req.entities.path;
   if (!p) return;
   const fn = req.entities.filename;
   const filename = !fn || fn.nil ? null : fn;
-  for await (const m of matchPaths(ctx, p, true, b)) {
-    for await (const hit of recursePath(ctx, m, filename, b)) {
-      const k = (hit.isDirItem ? 'd:' : 'f:') + hit.logical;
-      if (seen.has(k)) continue;
-      seen.add(k);
-      yield hit;
-    }
-  }
+  await matchPaths(ctx, p, true, b, (m) => recursePath(ctx, m, filename, b, emit));
 }

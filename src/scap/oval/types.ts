@@ -107,7 +107,8 @@ export interface ProbeRequest {
    * Optional: the object's <filter> elements applied to one item (true = keep). Probes that can
    * produce many items (a file_object walking `/` with filename `.*`) call it as each item is made
    * and drop rejected items at once, so they never accumulate — oscap applies filters inside its
-   * probes too. Absent: every item is returned and the evaluator filters.
+   * probes too. Absent: every item is returned and the evaluator filters. It must be a pure
+   * predicate that keeps no reference to its argument (probes may reuse one item object to ask).
    */
   keep?(item: OvalItem): boolean;
 }
