@@ -5,7 +5,8 @@
 // The root is this machine's OS tree (/usr /etc /var /boot /srv) hard-linked (cp -al: no copy, same
 // modes and owners) into bench/out/scap-root, with /etc/os-release replaced by Debian 11's so that the
 // ssg-debian11 CPE applies; by default every rule of the benchmark is selected (a tailoring extending the
-// standard profile), i.e. all OVAL definitions the content's rules use. Prints both times, the ratio,
+// standard profile), i.e. all OVAL definitions the content's rules use. The copy's dpkg status is empty
+// (oscap-chroot cannot read packages offline; Bulwark is shown none either). Prints both times, the ratio,
 // Bulwark's phases (parse, collect, evaluate, write), peak RSS (GNU time) and the per-rule agreement.
 //
 // Usage: node bench/scap.mjs [--profile ID|all] [--root DIR] [--runs N] [--keep-root] [--json]
@@ -90,17 +91,26 @@ if (!root) {
     const dv = path.join(root, 'etc', 'debian_version');
     fs.rmSync(dv, { force: true });
     fs.writeFileSync(dv, '11.6\n');
+    // oscap-chroot cannot read a root's packages (docs/scap.md, "Differences"): it sees none. Show Bulwark
+    // none either, so that per-rule results are comparable. Unlink first: the file is the host's, hard-linked.
+    const st = path.join(root, 'var', 'lib', 'dpkg', 'status');
+    fs.rmSync(st, { force: true });
+    fs.writeFileSync(st, '');
     built = true;
   }
 }
-const files = Number(spawnSync('sh', ['-c', 'find "$1" -xdev | wc -l', 'sh', root], { encoding: 'utf8' }).stdout.trim());
+const files = Number(
+  spawnSync('sh', ['-c', 'find "$1" -xdev | wc -l', 'sh', root], { encoding: 'utf8' }).stdout.trim(),
+);
 
 // The profile: "all" is a tailoring selecting every rule (as the conformance tests do).
 let profileArgs = ['--profile', values.profile];
 let oscapProfileArgs = ['--profile', values.profile];
 if (values.profile === 'all') {
   const text = fs.readFileSync(values.ds, 'utf8');
-  const ids = [...new Set([...text.matchAll(/<(?:[\w.-]+:)?(?:Rule|Group) [^>]*?\bid="([^"]+)"/g)].map((m) => m[1]))];
+  const ids = [
+    ...new Set([...text.matchAll(/<(?:[\w.-]+:)?(?:Rule|Group) [^>]*?\bid="([^"]+)"/g)].map((m) => m[1])),
+  ];
   const id = `${STANDARD}_bulwark_all`;
   const tfile = path.join(out, 'scap-all-tailoring.xml');
   fs.writeFileSync(
@@ -126,7 +136,20 @@ const ourResults = path.join(out, 'scap-bulwark-results.xml');
 for (let i = 0; i < Number(values.runs); i++) {
   const r = await measure(
     process.execPath,
-    [BULWARK, 'scap', 'eval', values.ds, '--root', root, ...profileArgs, '--results', ourResults, '--no-store', '--json', '--quiet'],
+    [
+      BULWARK,
+      'scap',
+      'eval',
+      values.ds,
+      '--root',
+      root,
+      ...profileArgs,
+      '--results',
+      ourResults,
+      '--no-store',
+      '--json',
+      '--quiet',
+    ],
     { time, capture: true },
   );
   if (!r.ok) die(`bulwark failed (exit ${r.code}):\n${r.stderr}`);
@@ -163,10 +186,32 @@ const res = {
   profile: values.profile,
   root,
   files,
-  bulwark: { medianMs: Math.round(bMs), runs: bw.length, peakRssBytes: bRss, phases: { parseMs: ph('parseMs'), collectMs: ph('collectMs'), evaluateMs: ph('evaluateMs'), writeMs: ph('writeMs') }, counts: bw[0]?.counts },
-  oscap: { medianMs: Math.round(oMs), runs: oscap.length, peakRssBytes: Math.max(...oscap.map((x) => x.rss ?? 0)) || null },
+  bulwark: {
+    medianMs: Math.round(bMs),
+    runs: bw.length,
+    peakRssBytes: bRss,
+    phases: {
+      parseMs: ph('parseMs'),
+      collectMs: ph('collectMs'),
+      evaluateMs: ph('evaluateMs'),
+      writeMs: ph('writeMs'),
+    },
+    counts: bw[0]?.counts,
+  },
+  oscap: {
+    medianMs: Math.round(oMs),
+    runs: oscap.length,
+    peakRssBytes: Math.max(...oscap.map((x) => x.rss ?? 0)) || null,
+  },
   ratio: oMs / bMs,
-  agreement: { agree: want.size - diffs.length, total: want.size, evaluated, differences: diffs.slice(0, 50).map(([r, w]) => ({ rule: r, oscap: w.join(','), bulwark: (got.get(r) ?? []).join(',') })) },
+  agreement: {
+    agree: want.size - diffs.length,
+    total: want.size,
+    evaluated,
+    differences: diffs
+      .slice(0, 50)
+      .map(([r, w]) => ({ rule: r, oscap: w.join(','), bulwark: (got.get(r) ?? []).join(',') })),
+  },
 };
 const lines = [
   `SCAP benchmark: ${path.basename(values.ds)}, profile ${values.profile}, root ${root} (${files} files)`,
@@ -175,7 +220,9 @@ const lines = [
   `  oscap-chroot        ${secs(oMs)}   peak RSS ${mb(res.oscap.peakRssBytes)}`,
   `  ratio               ${res.ratio.toFixed(1)}×   (target ≥ ${TARGET_RATIO}×)`,
   `  per-rule agreement  ${res.agreement.agree}/${res.agreement.total} rule-results (${evaluated} evaluated)`,
-  ...diffs.slice(0, 30).map(([r, w]) => `     ${r}: oscap ${w.join(',')}, bulwark ${(got.get(r) ?? []).join(',')}`),
+  ...diffs
+    .slice(0, 30)
+    .map(([r, w]) => `     ${r}: oscap ${w.join(',')}, bulwark ${(got.get(r) ?? []).join(',')}`),
 ];
 (values.json ? process.stderr : process.stdout).write(lines.join('\n') + '\n');
 if (values.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
