@@ -15,6 +15,11 @@ export const DEBIAN11_DS = path.join(SSG_DIR, 'ssg-debian11-ds.xml');
 
 interface Manifest {
   description: string;
+  /** Another fixture root this one starts from (its files and manifest applied first). */
+  base?: string;
+  /** The SSG datastream (file name in SSG_DIR) and the profile the select-all tailoring extends. */
+  datastream?: string;
+  profile?: string;
   /** Empty directories (git keeps none). */
   dirs?: string[];
   files?: Record<string, string>;
@@ -31,21 +36,44 @@ export function rootNames(): string[] {
     .sort();
 }
 
-/** Builds the named fixture root in a new temporary directory and returns its path. */
-export function buildRoot(name: string, parent = os.tmpdir()): string {
-  const m = JSON.parse(fs.readFileSync(path.join(ROOTS_DIR, `${name}.json`), 'utf8')) as Manifest;
-  const dir = fs.mkdtempSync(path.join(parent, `bulwark-scap-${name}-`));
-  fs.cpSync(path.join(ROOTS_DIR, name), dir, { recursive: true });
+export function manifest(name: string): Manifest {
+  return JSON.parse(fs.readFileSync(path.join(ROOTS_DIR, `${name}.json`), 'utf8')) as Manifest;
+}
+
+/** The datastream and profile a fixture root is compared on (ssg-debian11, standard, by default). */
+export function contentOf(name: string): { datastream: string; profile: string } {
+  const m = manifest(name);
+  return {
+    datastream: m.datastream ? path.join(SSG_DIR, m.datastream) : DEBIAN11_DS,
+    profile: m.profile ?? 'xccdf_org.ssgproject.content_profile_standard',
+  };
+}
+
+/** Copies a root's files and applies its manifest (after its base's) into `dir`. */
+function populate(name: string, dir: string): Manifest[] {
+  const m = manifest(name);
+  const chain = m.base ? populate(m.base, dir) : [];
+  if (fs.existsSync(path.join(ROOTS_DIR, name)))
+    fs.cpSync(path.join(ROOTS_DIR, name), dir, { recursive: true });
   for (const d of m.dirs ?? []) fs.mkdirSync(path.join(dir, d), { recursive: true });
   for (const [p, text] of Object.entries(m.files ?? {})) {
     fs.mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
+    fs.rmSync(path.join(dir, p), { force: true });
     fs.writeFileSync(path.join(dir, p), text);
   }
   for (const [p, target] of Object.entries(m.symlinks ?? {})) {
     fs.mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
+    fs.rmSync(path.join(dir, p), { force: true });
     fs.symlinkSync(target, path.join(dir, p));
   }
-  // Everything root-owned and not group/world-writable first (git checkouts differ), then the manifest.
+  return [...chain, m];
+}
+
+/** Builds the named fixture root in a new temporary directory and returns its path. */
+export function buildRoot(name: string, parent = os.tmpdir()): string {
+  const dir = fs.mkdtempSync(path.join(parent, `bulwark-scap-${name}-`));
+  const chain = populate(name, dir);
+  // Everything root-owned and not group/world-writable first (git checkouts differ), then the manifests.
   const walk = (d: string): void => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
@@ -60,11 +88,13 @@ export function buildRoot(name: string, parent = os.tmpdir()): string {
   };
   fs.chmodSync(dir, 0o755);
   walk(dir);
-  for (const [p, owner] of Object.entries(m.owners ?? {})) {
-    const [u, g] = owner.split(':').map(Number);
-    fs.chownSync(path.join(dir, p), u!, g!);
+  for (const m of chain) {
+    for (const [p, owner] of Object.entries(m.owners ?? {})) {
+      const [u, g] = owner.split(':').map(Number);
+      fs.chownSync(path.join(dir, p), u!, g!);
+    }
+    for (const [p, mode] of Object.entries(m.modes ?? {})) fs.chmodSync(path.join(dir, p), parseInt(mode, 8));
   }
-  for (const [p, mode] of Object.entries(m.modes ?? {})) fs.chmodSync(path.join(dir, p), parseInt(mode, 8));
   return dir;
 }
 
