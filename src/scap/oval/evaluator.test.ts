@@ -8,7 +8,7 @@ import { parseXml } from '../xml.js';
 import { BulwarkError } from '../../core/errors.js';
 import { createOvalEvaluator, loadOvalDocument, type OvalEvaluatorOptions } from './index.js';
 import type { OvalItem, ProbeResult } from './types.js';
-import { TableProber, defsDoc, definition, item } from './testing.test-util.js';
+import { TableProber, defsDoc, definition, item } from './testing.js';
 
 const load = (xml: string) => loadOvalDocument(parseXml(xml, { fileName: 'defs.xml' }), 'defs.xml');
 
@@ -108,7 +108,9 @@ test('a test type without a probe is unknown (not collected), never a pass; any_
       '<win:registry_object id="oval:x:obj:1" version="1"><win:hive>HKEY_LOCAL_MACHINE</win:hive><win:key>k</win:key><win:name>n</win:name></win:registry_object>',
   });
   const ev = createOvalEvaluator(load(xml), { probers: [new TableProber(new Map())] });
-  assert.equal((await ev.evaluateDefinition('oval:x:def:1')).result, 'unknown');
+  const d1 = await ev.evaluateDefinition('oval:x:def:1');
+  assert.equal(d1.result, 'unknown');
+  assert.match(d1.messages.join(' '), /no probe collects windows:registry_object/);
   assert.equal((await ev.evaluateDefinition('oval:x:def:2')).result, 'true');
   assert.match(ev.resultsXml(), /flag="not collected"/);
 });
@@ -156,6 +158,37 @@ test('a broken definition is error with a message; the others still evaluate', a
   assert.equal((await ev.evaluateDefinition('oval:x:def:404')).result, 'error');
 });
 
+test('reference cycles between variables and objects are error, not a hang; concurrent calls are serialized', async () => {
+  const xml = defsDoc({
+    definitions:
+      definition('oval:x:def:1', '<criteria><criterion test_ref="oval:x:tst:1"/></criteria>') +
+      definition('oval:x:def:2', '<criteria><criterion test_ref="oval:x:tst:2"/></criteria>') +
+      definition('oval:x:def:3', '<criteria><criterion test_ref="oval:x:tst:3"/></criteria>'),
+    tests:
+      '<ind:variable_test id="oval:x:tst:1" version="1" check="all"><ind:object object_ref="oval:x:obj:1"/></ind:variable_test>' +
+      tfcTest('oval:x:tst:2', 'oval:x:obj:2', 'check="all" check_existence="at_least_one_exists"') +
+      tfcTest('oval:x:tst:3', 'oval:x:obj:3', 'check="all" check_existence="at_least_one_exists"'),
+    objects:
+      '<ind:variable_object id="oval:x:obj:1" version="1"><ind:var_ref>oval:x:var:1</ind:var_ref></ind:variable_object>' +
+      '<ind:textfilecontent54_object id="oval:x:obj:2" version="1"><ind:filepath var_ref="oval:x:var:2"/><ind:pattern operation="pattern match">.</ind:pattern><ind:instance datatype="int">1</ind:instance></ind:textfilecontent54_object>' +
+      tfcObject('oval:x:obj:3'),
+    variables:
+      '<local_variable id="oval:x:var:1" version="1" datatype="string" comment="c"><concat><literal_component>a</literal_component><variable_component var_ref="oval:x:var:1"/></concat></local_variable>' +
+      '<local_variable id="oval:x:var:2" version="1" datatype="string" comment="c"><object_component object_ref="oval:x:obj:2" item_field="filepath"/></local_variable>',
+  });
+  const table = new Map([
+    ['oval:x:obj:3', { flag: 'complete' as const, items: [tfcItem('5')], messages: [] }],
+  ]);
+  const ev = createOvalEvaluator(load(xml), { probers: [new TableProber(table)] });
+  const [d1, d2, d3] = await Promise.all(
+    ['oval:x:def:1', 'oval:x:def:2', 'oval:x:def:3'].map((id) => ev.evaluateDefinition(id)),
+  );
+  assert.equal(d1!.result, 'error');
+  assert.equal(d2!.result, 'false', 'an object whose variable cannot be computed does not exist (OpenSCAP)');
+  assert.equal(d3!.result, 'true');
+  assert.match(ev.resultsXml(), /cycle/);
+});
+
 test('probe requests carry resolved variables, var_check, nil, behaviors, and a matcher with OVAL semantics', async () => {
   const xml = defsDoc({
     definitions: definition('oval:x:def:1', '<criteria><criterion test_ref="oval:x:tst:1"/></criteria>'),
@@ -187,6 +220,45 @@ test('probe requests carry resolved variables, var_check, nil, behaviors, and a 
   assert.equal((await ev.evaluateDefinition('oval:x:def:1')).result, 'true');
   assert.equal(prober.requests.length, 1);
   assert.match(ev.resultsXml(), /<variable_value variable_id="oval:x:var:1">\^\/etc\$<\/variable_value>/);
+});
+
+test('filters are offered to probes as a synchronous keep() predicate and applied again afterwards', async () => {
+  const xml = defsDoc({
+    definitions: definition('oval:x:def:1', '<criteria><criterion test_ref="oval:x:tst:1"/></criteria>'),
+    tests: tfcTest('oval:x:tst:1', 'oval:x:obj:1', 'check="all" check_existence="all_exist"', [
+      'oval:x:ste:1',
+    ]),
+    objects: tfcObject('oval:x:obj:1', '<filter action="exclude">oval:x:ste:2</filter>'),
+    states:
+      lt('oval:x:ste:1', '7') +
+      '<ind:textfilecontent54_state id="oval:x:ste:2" version="1"><ind:subexpression operation="pattern match" var_ref="oval:x:var:1"/></ind:textfilecontent54_state>',
+    variables:
+      '<constant_variable id="oval:x:var:1" version="1" datatype="string" comment="c"><value>^9</value></constant_variable>',
+  });
+  for (const useKeep of [true, false]) {
+    const prober = new TableProber(
+      new Map([
+        [
+          'oval:x:obj:1',
+          (req) => {
+            assert.equal(typeof req.keep, 'function');
+            const all = [tfcItem('5'), tfcItem('9'), tfcItem('91')];
+            assert.deepEqual(
+              all.map((i) => req.keep!(i)),
+              [true, false, false],
+            );
+            return { flag: 'complete', items: useKeep ? all.filter((i) => req.keep!(i)) : all, messages: [] };
+          },
+        ],
+      ]),
+    );
+    const ev = createOvalEvaluator(load(xml), { probers: [prober] });
+    assert.equal(
+      (await ev.evaluateDefinition('oval:x:def:1')).result,
+      'true',
+      `probe used keep: ${String(useKeep)}`,
+    );
+  }
 });
 
 test('external variables: supplied values are used, a missing one makes the object not exist and a state error', async () => {

@@ -123,11 +123,12 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
   const objects = new Map<string, Promise<Collected>>();
   const objectDone = new Map<string, Collected>();
   const vars = new Map<string, Promise<VarResult>>();
+  const varDone = new Map<string, VarResult>();
   const allItems: StoredItem[] = [];
   let nextItemId = 1;
   let collectMs = 0;
   let totalMs = 0;
-  let depth = 0;
+  let queue: Promise<void> = Promise.resolve();
 
   const fail = (msg: string): never => {
     throw new ContentError(msg);
@@ -156,13 +157,39 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
   }
 
   // ------------------------------------------------------------------ variables
+  // Evaluation is serialized (see evaluateDefinition), so "in progress" means "on the current chain":
+  // asking again for a variable or an object being computed is a reference cycle in the content.
+  const varsInProgress = new Set<string>();
+  const objectsInProgress = new Set<string>();
+
   function resolveVar(id: string): Promise<VarResult> {
+    if (varsInProgress.has(id))
+      return Promise.resolve({
+        flag: 'error',
+        values: [],
+        messages: [`variable ${id} refers to itself (cycle)`],
+      });
     let p = vars.get(id);
     if (!p) {
-      p = computeVar(id);
+      varsInProgress.add(id);
+      p = computeVar(id)
+        .catch((e: unknown): VarResult => ({ flag: 'error', values: [], messages: [errorMessage(e)] }))
+        .then((r) => {
+          varsInProgress.delete(id);
+          varDone.set(id, r);
+          return r;
+        });
       vars.set(id, p);
     }
     return p;
+  }
+
+  /** Resolves every variable a state refers to, so that comparing items with it is synchronous. */
+  async function prepareState(st: StateDef): Promise<void> {
+    for (const se of st.entities) {
+      if (se.varRef) await resolveVar(se.varRef);
+      for (const f of se.fields) if (f.varRef) await resolveVar(f.varRef);
+    }
   }
 
   async function computeVar(id: string): Promise<VarResult> {
@@ -473,18 +500,28 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
 
   // ------------------------------------------------------------------ objects
   function collectObject(obj: ObjectDef): Promise<Collected> {
+    if (objectsInProgress.has(obj.id))
+      return Promise.resolve({
+        flag: 'error',
+        items: [],
+        messages: [`object ${obj.id} depends on itself (cycle)`],
+        bindings: new Map<string, string[]>(),
+      });
     let p = objects.get(obj.id);
     if (!p) {
-      p = doCollect(obj).catch((e: unknown) => ({
-        flag: 'error' as const,
-        items: [],
-        messages: [errorMessage(e)],
-        bindings: new Map<string, string[]>(),
-      }));
-      p.then(
-        (c) => objectDone.set(obj.id, c),
-        () => undefined,
-      );
+      objectsInProgress.add(obj.id);
+      p = doCollect(obj)
+        .catch((e: unknown): Collected => ({
+          flag: 'error',
+          items: [],
+          messages: [errorMessage(e)],
+          bindings: new Map<string, string[]>(),
+        }))
+        .then((c) => {
+          objectsInProgress.delete(obj.id);
+          objectDone.set(obj.id, c);
+          return c;
+        });
       objects.set(obj.id, p);
     }
     return p;
@@ -600,6 +637,9 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
       },
       regex: (pattern: string, flags?: string) => compileOvalRegex(pattern, flags),
     };
+    // Probes that produce many items drop the ones the object's filters reject as they go.
+    const keep = obj.filters.length > 0 ? await filterPredicate(obj.filters) : undefined;
+    if (keep) req.keep = keep;
     const t0 = performance.now();
     let res;
     try {
@@ -608,8 +648,8 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
       collectMs += performance.now() - t0;
     }
     messages.push(...res.messages);
-    let items = res.items.map(store);
-    if (obj.filters.length > 0) items = await applyFilters(items, obj.filters);
+    // A probe may or may not have applied `keep`; applying it again is harmless (it is pure).
+    const items = (keep ? res.items.filter(keep) : res.items).map(store);
     return finish(res.flag, items, messages, bindings);
   }
 
@@ -623,19 +663,27 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
     return { flag: f, items, messages, bindings };
   }
 
-  async function applyFilters(items: StoredItem[], filters: FilterDef[]): Promise<StoredItem[]> {
-    let out = items;
+  /** The filters of an object or a set as one synchronous predicate over items (true = keep). */
+  async function filterPredicate(filters: FilterDef[]): Promise<(item: OvalItem) => boolean> {
+    const prepared: Array<{ st: StateDef; exclude: boolean }> = [];
     for (const f of filters) {
       const st = doc.states.get(f.stateRef);
       if (!st) fail(`filter state ${f.stateRef} is not defined`);
-      const kept: StoredItem[] = [];
-      for (const it of out) {
-        const r = await filterItemAgainstState(it.item, st!);
-        if (f.action === 'exclude' ? r !== 'true' : r !== 'false') kept.push(it);
-      }
-      out = kept;
+      await prepareState(st!);
+      prepared.push({ st: st!, exclude: f.action === 'exclude' });
     }
-    return out;
+    return (item: OvalItem): boolean => {
+      for (const { st, exclude } of prepared) {
+        const r = filterItemAgainstState(item, st);
+        if (exclude ? r === 'true' : r === 'false') return false;
+      }
+      return true;
+    };
+  }
+
+  async function applyFilters(items: StoredItem[], filters: FilterDef[]): Promise<StoredItem[]> {
+    const keep = await filterPredicate(filters);
+    return items.filter((it) => keep(it.item));
   }
 
   async function evalSet(
@@ -682,11 +730,11 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
   }
 
   // ------------------------------------------------------------------ states
-  async function entityAgainstItem(se: EntityDef, ie: ItemEntity): Promise<OvalResult> {
+  function entityAgainstItem(se: EntityDef, ie: ItemEntity): OvalResult {
     if ((ie.status ?? 'exists') === 'does not exist') return 'false';
     if (se.varRef) {
-      const r = await resolveVar(se.varRef);
-      if (!hasValues(r.flag)) return 'error';
+      const r = varDone.get(se.varRef);
+      if (!r || !hasValues(r.flag)) return 'error';
       const rs = r.values.map((x) => compareValues(x.v, ie.value, x.dt, se.operation));
       return byCheck(rs, se.varCheck);
     }
@@ -709,12 +757,12 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
   }
 
   /** A test's state against one item (OpenSCAP 1.3 eval_item: entity_check per entity, then the operator). */
-  async function evalItemAgainstState(item: OvalItem, st: StateDef): Promise<OvalResult> {
+  function evalItemAgainstState(item: OvalItem, st: StateDef): OvalResult {
     const results: OvalResult[] = [];
     for (const se of st.entities) {
       const name = se.name === 'line' && st.type === 'textfilecontent_state' ? 'text' : se.name;
       const rs: OvalResult[] = [];
-      for (const ie of item.entities[name] ?? []) rs.push(await entityAgainstItem(se, ie));
+      for (const ie of item.entities[name] ?? []) rs.push(entityAgainstItem(se, ie));
       results.push(byCheck(rs, se.entityCheck));
     }
     return byOperator(results, st.operator);
@@ -725,7 +773,7 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
    * item entity in error is error, a datatype that differs from the state entity's is error, and a
    * state entity the item lacks counts as false.
    */
-  async function filterItemAgainstState(item: OvalItem, st: StateDef): Promise<OvalResult> {
+  function filterItemAgainstState(item: OvalItem, st: StateDef): OvalResult {
     const results: OvalResult[] = [];
     for (const se of st.entities) {
       const ents = item.entities[se.name] ?? [];
@@ -740,7 +788,7 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
         else if (status !== 'exists') rs.push('error');
         else if (ie.datatype !== se.datatype) rs.push('error');
         else {
-          const r = await entityAgainstItem(se, ie);
+          const r = entityAgainstItem(se, ie);
           rs.push(r === 'not evaluated' ? 'error' : r);
         }
       }
@@ -867,6 +915,7 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
     out: TestOutcome,
     col: Collected,
   ): Promise<OvalResult> {
+    for (const st of states) await prepareState(st);
     const byId = new Map(col.items.map((x) => [x.id, x.item]));
     const itemResults: OvalResult[] = [];
     for (const ti of out.items) {
@@ -876,7 +925,7 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
       else if (item.status === 'does not exist') r = 'false';
       else {
         const rs: OvalResult[] = [];
-        for (const st of states) rs.push(await evalItemAgainstState(item, st));
+        for (const st of states) rs.push(evalItemAgainstState(item, st));
         r = byOperator(rs, test.stateOperator);
       }
       ti.result = r;
@@ -889,7 +938,9 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
   async function criteria(node: CriteriaNode, messages: string[]): Promise<CriteriaOutcome> {
     if (node.kind === 'criterion') {
       const t = await evaluateTest(node.testRef);
-      for (const m of t.messages) if (t.result === 'error' && !messages.includes(m)) messages.push(m);
+      // Say why a test could not decide (error, or unknown such as an object no probe collects).
+      if (t.result === 'error' || t.result === 'unknown')
+        for (const m of t.messages) if (!messages.includes(m)) messages.push(m);
       return {
         kind: 'criterion',
         node,
@@ -899,7 +950,7 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
     }
     if (node.kind === 'extend') {
       const d = await evalDefinition(node.definitionRef);
-      if (d.outcome.result === 'error')
+      if (d.outcome.result === 'error' || d.outcome.result === 'unknown')
         messages.push(...d.outcome.messages.filter((m) => !messages.includes(m)));
       return {
         kind: 'extend',
@@ -963,16 +1014,22 @@ export function createOvalEvaluator(doc: OvalDocument, opts: OvalEvaluatorOption
   }
 
   return {
-    async evaluateDefinition(id: string): Promise<DefinitionOutcome> {
-      const t0 = performance.now();
-      depth++;
-      try {
-        const d = await evalDefinition(id);
-        return d.outcome;
-      } finally {
-        depth--;
-        if (depth === 0) totalMs += performance.now() - t0;
-      }
+    evaluateDefinition(id: string): Promise<DefinitionOutcome> {
+      // Calls are serialized: concurrent callers queue, which keeps cycle detection exact and probes
+      // from competing for the target.
+      const run = queue.then(async () => {
+        const t0 = performance.now();
+        try {
+          return (await evalDefinition(id)).outcome;
+        } finally {
+          totalMs += performance.now() - t0;
+        }
+      });
+      queue = run.then(
+        () => undefined,
+        () => undefined,
+      );
+      return run;
     },
     resultsXml(o?: { directives?: 'full' | 'thin' }): string {
       const data: ResultsData = {

@@ -95,6 +95,12 @@ test('group numbering stays PCRE numbering after atomic emulation', () => {
   assert.deepEqual(m('(a)(?>(b))(c)\\2', 'abcb'), ['abcb', 'a', 'b', 'c']);
   assert.deepEqual(m('(\\d)++-(\\w)', '12-x'), ['12-x', '2', 'x']);
   assert.deepEqual('ab'.replace(compileOvalRegex('(?>(a))(b)'), '$2$1'), 'ba');
+  const all = [...'abab'.matchAll(compileOvalRegex('(?>(a))(b)', 'g'))].map((x) => [...x]);
+  assert.deepEqual(all, [
+    ['ab', 'a', 'b'],
+    ['ab', 'a', 'b'],
+  ]);
+  assert.deepEqual('xa1ya2z'.split(compileOvalRegex('a(?>(\\d))')), ['x', '1', 'y', '2', 'z']);
 });
 
 test('\\Q…\\E quotes metacharacters', () => {

@@ -69,7 +69,15 @@ const POSIX: Record<string, string> = {
   ascii: '\\x00-\\x7f',
 };
 /** Complements of the POSIX sets over the UTF-16 code unit range (for [:^name:] and \S-like escapes). */
+const complementCache = new Map<Array<[number, number]>, string>();
 function complementRanges(ranges: Array<[number, number]>): string {
+  const hit = complementCache.get(ranges);
+  if (hit !== undefined) return hit;
+  const text = computeComplement(ranges);
+  complementCache.set(ranges, text);
+  return text;
+}
+function computeComplement(ranges: Array<[number, number]>): string {
   const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
   let out = '';
   let next = 0;
@@ -807,22 +815,20 @@ export function translatePcre(pattern: string, opts: PcreOptions = {}): Translat
 /** A RegExp whose match arrays carry the PCRE pattern's own group numbering. */
 class MappedRegExp extends RegExp {
   private readonly map: number[];
-  constructor(source: string, flags: string, map: number[]) {
+  /** `map` is omitted when String.prototype.matchAll/split clone the regex through its species. */
+  constructor(source: string | RegExp, flags?: string, map?: number[]) {
     super(source, flags);
-    this.map = map;
+    this.map = map ?? (source instanceof MappedRegExp ? source.map : []);
   }
   override exec(s: string): RegExpExecArray | null {
     const m = super.exec(s);
-    if (!m) return m;
+    if (!m || this.map.length === 0) return m;
     const out = [] as unknown as RegExpExecArray;
     for (let k = 0; k < this.map.length; k++) out.push(m[this.map[k]!] as string);
     out.index = m.index;
     out.input = m.input;
     if (m.groups) out.groups = m.groups;
     return out;
-  }
-  static override get [Symbol.species](): RegExpConstructor {
-    return RegExp;
   }
 }
 

@@ -4,7 +4,13 @@
  * and items). Shaped like OpenSCAP's output so that `oscap oval validate --results` and ARF consumers
  * accept it.
  */
-import { escapeXml, type XmlElement } from '../xml.js';
+import { escapeXml as escapeAll, type XmlElement } from '../xml.js';
+
+const SPECIAL = /[&<>"']/;
+/** escapeXml with a fast path for the common text that needs none. */
+function escapeXml(s: string): string {
+  return SPECIAL.test(s) ? escapeAll(s) : s;
+}
 import type { ItemEntity } from './types.js';
 import type { OvalDocument } from './document.js';
 import type {
@@ -118,23 +124,23 @@ function criteriaXml(c: CriteriaOutcome, out: string[], indent: string): void {
   out.push(`${indent}</criteria>`);
 }
 
-function entityXml(prefix: string, name: string, e: ItemEntity, out: string[], indent: string): void {
+function entityXml(prefix: string, name: string, e: ItemEntity, indent: string): string {
   const dt = e.datatype === 'string' ? '' : ` datatype="${e.datatype}"`;
   const st = e.status && e.status !== 'exists' ? ` status="${e.status}"` : '';
   if (e.datatype === 'record') {
-    out.push(`${indent}<${prefix}:${name}${dt}${st}>`);
+    let out = `${indent}<${prefix}:${name}${dt}${st}>\n`;
     for (const f of e.fields ?? []) {
       const fdt = f.datatype === 'string' ? '' : ` datatype="${f.datatype}"`;
       const fst = f.status && f.status !== 'exists' ? ` status="${f.status}"` : '';
-      out.push(
-        `${indent}  <field name="${escapeXml(f.name ?? '')}"${fdt}${fst}>${escapeXml(f.value)}</field>`,
-      );
+      out += `${indent}  <field name="${escapeXml(f.name ?? '')}"${fdt}${fst}>${escapeXml(f.value)}</field>\n`;
     }
-    out.push(`${indent}</${prefix}:${name}>`);
-    return;
+    return `${out}${indent}</${prefix}:${name}>\n`;
   }
-  out.push(`${indent}<${prefix}:${name}${dt}${st}>${escapeXml(e.value)}</${prefix}:${name}>`);
+  return `${indent}<${prefix}:${name}${dt}${st}>${escapeXml(e.value)}</${prefix}:${name}>\n`;
 }
+
+/** The definitions copy of a document, serialized once. */
+const definitionsCopy = new WeakMap<OvalDocument, string>();
 
 export function writeResults(data: ResultsData, directives: 'full' | 'thin'): string {
   const { doc } = data;
@@ -153,7 +159,14 @@ export function writeResults(data: ResultsData, directives: 'full' | 'thin'): st
   for (const k of ['true', 'false', 'unknown', 'error', 'not_evaluated', 'not_applicable'])
     o.push(`    <definition_${k} reported="true" content="${directives}"/>`);
   o.push('  </directives>');
-  serializeElement(doc.root, o, null, '  ');
+  let copy = definitionsCopy.get(doc);
+  if (copy === undefined) {
+    const parts: string[] = [];
+    serializeElement(doc.root, parts, null, '  ');
+    copy = parts.join('\n');
+    definitionsCopy.set(doc, copy);
+  }
+  o.push(copy);
   o.push('  <results>');
   o.push('    <system>');
   if (data.definitions.size > 0) {
@@ -255,12 +268,12 @@ export function writeResults(data: ResultsData, directives: 'full' | 'thin'): st
     o.push('        <system_data>');
     for (const { id, item } of items) {
       const p = SC_PREFIX[item.family] ?? 'ind-sys';
-      o.push(`          <${p}:${item.type} id="${String(id)}" status="${item.status}">`);
+      let x = `          <${p}:${item.type} id="${String(id)}" status="${item.status}">\n`;
       for (const m of item.messages ?? [])
-        o.push(`            <message level="info">${escapeXml(m)}</message>`);
-      for (const [name, ents] of Object.entries(item.entities))
-        for (const e of ents) entityXml(p, name, e, o, '            ');
-      o.push(`          </${p}:${item.type}>`);
+        x += `            <message level="info">${escapeXml(m)}</message>\n`;
+      for (const name in item.entities)
+        for (const e of item.entities[name]!) x += entityXml(p, name, e, '            ');
+      o.push(`${x}          </${p}:${item.type}>`);
     }
     o.push('        </system_data>');
   }
