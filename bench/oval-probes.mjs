@@ -134,12 +134,18 @@ for (const [id, { r, ms }] of mine) {
     const tk = (o?.items ?? []).map(steady).sort();
     const a = new Set(keys);
     const b = new Set(tk);
-    const onlyMine = keys.filter((k) => !b.has(k));
-    const onlyTheirs = tk.filter((k) => !a.has(k));
+    // Files that come and go while the two tools run (other processes' temporary files) are
+    // counted apart: they say nothing about either tool.
+    const volatile = (k) => /(filepath|path)="\/(tmp|var\/tmp|dev\/shm|run|proc)\//.test(k);
+    const onlyMineAll = keys.filter((k) => !b.has(k));
+    const onlyTheirsAll = tk.filter((k) => !a.has(k));
+    const onlyMine = onlyMineAll.filter((k) => !volatile(k));
+    const onlyTheirs = onlyTheirsAll.filter((k) => !volatile(k));
+    const churn = onlyMineAll.length - onlyMine.length + (onlyTheirsAll.length - onlyTheirs.length);
     same =
       o?.flag === r.flag && onlyMine.length === 0 && onlyTheirs.length === 0
-        ? 'same'
-        : `DIFFERENT (flag ${r.flag}/${o?.flag}, ${onlyMine.length} only in Bulwark, ${onlyTheirs.length} only in oscap)`;
+        ? `same${churn ? ` (apart from ${churn} items of temporary files created or removed between the runs)` : ''}`
+        : `DIFFERENT (flag ${r.flag}/${o?.flag}, ${onlyMine.length} only in Bulwark, ${onlyTheirs.length} only in oscap, ${churn} temporary)`;
     for (const k of [
       ...onlyMine.slice(0, 3).map((x) => '  + ' + x),
       ...onlyTheirs.slice(0, 3).map((x) => '  - ' + x),

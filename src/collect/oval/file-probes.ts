@@ -68,20 +68,43 @@ function fileItem(hit: FileHit, acl: boolean | null | 'absent'): OvalItem {
  * about ~500k files and keeps a handful, so only kept hits get an item of their own. The filters
  * (`req.keep`) must not keep a reference to the item they are given.
  */
+/** An entity value computed only when the filters read it. */
+class LazyCell implements ItemEntity {
+  readonly datatype: 'string' | 'int';
+  private readonly f: () => string;
+
+  constructor(datatype: 'string' | 'int', f: () => string) {
+    this.datatype = datatype;
+    this.f = f;
+  }
+
+  get value(): string {
+    return this.f();
+  }
+}
+
 class ScratchItems {
   private readonly file: OvalItem;
   private readonly dir: OvalItem;
+  private hit: FileHit | null = null;
 
   constructor() {
+    const h = () => this.hit!;
+    const cells: Record<string, ItemEntity[]> = {
+      filepath: [new LazyCell('string', () => h().logical)],
+      path: [new LazyCell('string', () => (h().isDirItem ? h().logical : path.posix.dirname(h().logical)))],
+      filename: [new LazyCell('string', () => (h().isDirItem ? '' : path.posix.basename(h().logical)))],
+      type: [new LazyCell('string', () => TYPE_NAMES[h().lst.type])],
+      group_id: [new LazyCell('int', () => String(h().lst.gid))],
+      user_id: [new LazyCell('int', () => String(h().lst.uid))],
+      a_time: [new LazyCell('int', () => String(h().lst.atime))],
+      c_time: [new LazyCell('int', () => String(h().lst.ctime))],
+      m_time: [new LazyCell('int', () => String(h().lst.mtime))],
+      size: [new LazyCell('int', () => String(h().lst.size))],
+    };
     const mk = (names: string[]): OvalItem => {
       const e: OvalItem['entities'] = {};
-      for (const n of names) {
-        const dt = ['group_id', 'user_id', 'a_time', 'c_time', 'm_time', 'size'].includes(n)
-          ? 'int'
-          : 'string';
-        const cell: ItemEntity[] = [{ value: '', datatype: dt }];
-        e[n] = cell;
-      }
+      for (const n of names) e[n] = cells[n]!;
       return item('file_item', 'unix', e);
     };
     const common = ['path', 'filename', 'type', 'group_id', 'user_id', 'a_time', 'c_time', 'm_time', 'size'];
@@ -90,28 +113,10 @@ class ScratchItems {
   }
 
   fill(hit: FileHit, acl: boolean): OvalItem {
+    this.hit = hit;
     const it = hit.isDirItem ? this.dir : this.file;
     const e = it.entities;
-    const set = (n: string, v: string) => {
-      e[n]![0]!.value = v;
-    };
-    const st = hit.lst;
-    if (hit.isDirItem) {
-      set('path', hit.logical);
-      set('filename', '');
-    } else {
-      set('filepath', hit.logical);
-      set('path', path.posix.dirname(hit.logical));
-      set('filename', path.posix.basename(hit.logical));
-    }
-    set('type', TYPE_NAMES[st.type]);
-    set('group_id', String(st.gid));
-    set('user_id', String(st.uid));
-    set('a_time', String(st.atime));
-    set('c_time', String(st.ctime));
-    set('m_time', String(st.mtime));
-    set('size', String(st.size));
-    const m = st.mode;
+    const m = hit.lst.mode;
     e.suid = bool((m & 0o4000) !== 0);
     e.sgid = bool((m & 0o2000) !== 0);
     e.sticky = bool((m & 0o1000) !== 0);

@@ -32,9 +32,96 @@ export interface Stat {
   ino: number;
 }
 
-export interface Entry {
-  name: string;
-  st: Stat;
+const TYPES: FileType[] = ['file', 'dir', 'symlink', 'char', 'block', 'fifo', 'socket', 'unknown'];
+const W = 10; // numbers per entry: type, mode, uid, gid, size, atime, ctime, mtime, dev, ino
+
+const CHUNK_BITS = 14; // 16k entries (1.3 MB) per chunk: the store grows without copying
+
+/** Numbers of many entries (ten per entry) in fixed-size Float64Array chunks. */
+class NumStore {
+  readonly chunks: Float64Array[] = [];
+  n = 0;
+
+  push(st: Stat): number {
+    const at = this.n & ((1 << CHUNK_BITS) - 1);
+    if (at === 0) this.chunks.push(new Float64Array(W << CHUNK_BITS));
+    const b = this.chunks[this.chunks.length - 1]!;
+    const o = at * W;
+    b[o] = TYPES.indexOf(st.type);
+    b[o + 1] = st.mode;
+    b[o + 2] = st.uid;
+    b[o + 3] = st.gid;
+    b[o + 4] = st.size;
+    b[o + 5] = st.atime;
+    b[o + 6] = st.ctime;
+    b[o + 7] = st.mtime;
+    b[o + 8] = st.dev;
+    b[o + 9] = st.ino;
+    return this.n++;
+  }
+
+  /** Gives back the unused tail of a small store (a single directory's listing). */
+  trim(): void {
+    if (this.chunks.length === 1) this.chunks[0] = this.chunks[0]!.slice(0, this.n * W);
+  }
+}
+
+/**
+ * A directory listing, stored by columns (names, and indexes into a NumStore shared by a whole
+ * find run): a walk of `/` caches ~500k entries, and per-entry objects would double the memory.
+ */
+export class Listing {
+  readonly names: string[];
+  private readonly idx: Uint32Array;
+  private readonly store: NumStore;
+
+  constructor(names: string[], idx: Uint32Array, store: NumStore) {
+    this.names = names;
+    this.idx = idx;
+    this.store = store;
+  }
+
+  get length(): number {
+    return this.names.length;
+  }
+
+  stat(i: number): Stat {
+    const k = this.idx[i]!;
+    const n = this.store.chunks[k >>> CHUNK_BITS]!;
+    const o = (k & ((1 << CHUNK_BITS) - 1)) * W;
+    return {
+      type: TYPES[n[o]!] ?? 'unknown',
+      mode: n[o + 1]!,
+      uid: n[o + 2]!,
+      gid: n[o + 3]!,
+      size: n[o + 4]!,
+      atime: n[o + 5]!,
+      ctime: n[o + 6]!,
+      mtime: n[o + 7]!,
+      dev: n[o + 8]!,
+      ino: n[o + 9]!,
+    };
+  }
+}
+
+/** A listing being filled. */
+class ListingBuilder {
+  readonly names: string[] = [];
+  readonly idx: number[] = [];
+  private readonly store: NumStore;
+
+  constructor(store: NumStore) {
+    this.store = store;
+  }
+
+  add(name: string, st: Stat): void {
+    this.names.push(name);
+    this.idx.push(this.store.push(st));
+  }
+
+  done(): Listing {
+    return new Listing(this.names, Uint32Array.from(this.idx), this.store);
+  }
 }
 
 /** Live file systems that are never walked: the kernel's views, not files. */
@@ -124,9 +211,10 @@ const under = (p: string, dir: string) => p === dir || p.startsWith(dir === '/' 
 
 export class FsView {
   readonly target: Target;
-  private readonly lists = new Map<string, Entry[] | null>();
+  private readonly lists = new Map<string, Listing | null>();
   private readonly stats = new Map<string, Stat | null>();
   private readonly bulk = new Set<string>();
+  private findLock: Promise<void> = Promise.resolve();
   private mountsP: Promise<void> | undefined;
   /** Devices of local file systems (oscap's rule); null when unknown (offline: all local). */
   private localDevs: Set<number> | null = null;
@@ -225,8 +313,8 @@ export class FsView {
     const listed = realInner === '/' ? undefined : this.lists.get(dir);
     if (listed) {
       const base = path.posix.basename(realInner);
-      const e = listed.find((x) => x.name === base);
-      return e ? e.st : null;
+      const i = listed.names.indexOf(base);
+      return i >= 0 ? listed.stat(i) : null;
     }
     this.counters.stats++;
     let st: Stat | null = null;
@@ -261,16 +349,27 @@ export class FsView {
    * from find); null when unreadable. `deep`: the caller will
    * walk the whole subtree, so one find run fills it at once.
    */
-  async list(realDir: string, deep: boolean): Promise<Entry[] | null> {
+  async list(realDir: string, deep: boolean): Promise<Listing | null> {
     const got = this.lists.get(realDir);
     if (got !== undefined) return got;
     if (this.isPruned(realDir)) return null;
-    const coveredByBulk = [...this.bulk].some((b) => under(realDir, b));
-    if (deep && !coveredByBulk) {
-      const bin = await this.findBin;
-      if (bin && (await this.runFind(bin, realDir))) {
-        const after = this.lists.get(realDir);
-        if (after !== undefined) return after;
+    if (deep) {
+      // One find at a time: objects collected concurrently must not walk the same tree twice.
+      const prev = this.findLock;
+      let release!: () => void;
+      this.findLock = new Promise<void>((r) => (release = r));
+      await prev;
+      try {
+        const again = this.lists.get(realDir);
+        if (again !== undefined) return again;
+        const coveredByBulk = [...this.bulk].some((b) => under(realDir, b));
+        const bin = coveredByBulk ? null : await this.findBin;
+        if (bin && (await this.runFind(bin, realDir))) {
+          const after = this.lists.get(realDir);
+          if (after !== undefined) return after;
+        }
+      } finally {
+        release();
       }
     }
     this.counters.dirLists++;
@@ -279,7 +378,8 @@ export class FsView {
       this.lists.set(realDir, null);
       return null;
     }
-    const out: Entry[] = [];
+    const store = new NumStore();
+    const out = new ListingBuilder(store);
     for (const e of ents) {
       const child = realDir === '/' ? '/' + e.name : realDir + '/' + e.name;
       let info: FileInfo | null = null;
@@ -288,10 +388,12 @@ export class FsView {
       } catch {
         info = null;
       }
-      if (info) out.push({ name: e.name, st: statOf(info) });
+      if (info) out.add(e.name, statOf(info));
     }
-    this.lists.set(realDir, out);
-    return out;
+    store.trim();
+    const listing = out.done();
+    this.lists.set(realDir, listing);
+    return listing;
   }
 
   /** One GNU find over a subtree: every directory listing below `realDir` is cached. */
@@ -309,8 +411,9 @@ export class FsView {
     args.push('-printf', fmt);
     this.counters.findRuns++;
     const prunedSet = new Set(prune.map((p) => this.innerOf(p)));
-    const fresh = new Map<string, Entry[]>();
-    fresh.set(realDir, []);
+    const store = new NumStore();
+    const fresh = new Map<string, ListingBuilder>();
+    fresh.set(realDir, new ListingBuilder(store));
     return new Promise<boolean>((resolve) => {
       let child;
       try {
@@ -360,7 +463,7 @@ export class FsView {
         };
       };
       let lastParentBytes: Buffer | null = null;
-      let lastParent: Entry[] | undefined;
+      let lastParent: ListingBuilder | undefined;
       const take = (buf: Buffer, from: number, to: number) => {
         if (meta === null) {
           meta = parseMeta(buf, from, to);
@@ -376,7 +479,7 @@ export class FsView {
             break;
           }
         const name = buf.toString('utf8', slash < 0 ? from : slash + 1, to);
-        let arr: Entry[] | undefined;
+        let arr: ListingBuilder | undefined;
         const parentBytes = slash < 0 ? null : buf.subarray(from, slash);
         if (
           lastParent &&
@@ -389,16 +492,16 @@ export class FsView {
           const parent = parentBytes === null ? realDir : base + '/' + parentBytes.toString('utf8');
           arr = fresh.get(parent);
           if (!arr) {
-            arr = [];
+            arr = new ListingBuilder(store);
             fresh.set(parent, arr);
           }
           lastParent = arr;
           lastParentBytes = parentBytes === null ? null : Buffer.from(parentBytes);
         }
-        arr.push({ name, st });
+        arr.add(name, st);
         if (st.type === 'dir') {
           const full = (slash < 0 ? base : base + '/' + buf.toString('utf8', from, slash)) + '/' + name;
-          if (!prunedSet.has(full) && !fresh.has(full)) fresh.set(full, []);
+          if (!prunedSet.has(full) && !fresh.has(full)) fresh.set(full, new ListingBuilder(store));
         }
         this.counters.findEntries++;
       };
@@ -422,7 +525,11 @@ export class FsView {
           return;
         }
         // Directory order, as find (and oscap's fts) read them: item sets do not depend on it.
-        for (const [dir, arr] of fresh) this.lists.set(dir, arr);
+        for (const [dir, arr] of fresh) this.lists.set(dir, arr.done());
+        // The child's listeners keep this closure alive for a while: drop the builders now.
+        fresh.clear();
+        lastParent = undefined;
+        pending = Buffer.alloc(0);
         this.bulk.add(realDir);
         resolve(true);
       });

@@ -120,12 +120,18 @@ export function buildRoot(r: string): void {
 async function collectAll(
   probers: OvalProber[],
   reqs: Map<string, ProbeRequest>,
+  concurrent = false,
 ): Promise<Map<string, ProbeResult | null>> {
-  const out = new Map<string, ProbeResult | null>();
-  for (const [id, req] of reqs) {
+  const one = (req: ProbeRequest) => {
     const p = probers.find((x) => x.supports(req.type, req.family));
-    out.set(id, p ? await p.collect(req) : null);
-  }
+    return p ? p.collect(req) : Promise.resolve(null);
+  };
+  const out = new Map<string, ProbeResult | null>();
+  if (concurrent) {
+    const ids = [...reqs.keys()];
+    const rs = await Promise.all(ids.map((id) => one(reqs.get(id)!)));
+    ids.forEach((id, i) => out.set(id, rs[i]!));
+  } else for (const [id, req] of reqs) out.set(id, await one(req));
   return out;
 }
 
@@ -164,9 +170,14 @@ test('probes collect the same items as oscap-chroot from a mounted root', async 
     await run(OSCAP_CHROOT, [root, 'oval', 'eval', '--results', path.join(tmp, 'r.xml'), DEFS], tmp);
     const theirs = oscapCollected(fs.readFileSync(path.join(tmp, 'r.xml'), 'utf8'));
     const reqs = requestsFromDefinitions(fs.readFileSync(DEFS, 'utf8'));
-    for (const find of ['auto', 'never'] as const) {
+    // GNU find and the Target-only walker; objects one by one and all at once (one shared cache).
+    for (const [find, concurrent] of [
+      ['auto', false],
+      ['never', false],
+      ['auto', true],
+    ] as const) {
       const target = await FsTarget.mounted(root);
-      const mine = await collectAll(createOvalProbers(target, { find }), reqs);
+      const mine = await collectAll(createOvalProbers(target, { find }), reqs, concurrent);
       let compared = 0;
       for (const [id, r] of mine) {
         if (r === null || OFFLINE_OWN.has(id)) continue;

@@ -198,6 +198,8 @@ const key = (st: Stat) => `${st.dev}:${st.ino}`;
 
 interface Node {
   logical: string;
+  /** Last component of the logical path. */
+  name: string;
   real: string;
   lst: Stat;
   fst: Stat | null;
@@ -208,9 +210,10 @@ async function rootNode(view: FsView, logical: string): Promise<Node | null> {
   if (real === null) return null;
   const lst = await view.lstat(real);
   if (!lst) return null;
-  if (lst.type !== 'symlink') return { logical, real, lst, fst: lst };
+  const name = path.posix.basename(logical);
+  if (lst.type !== 'symlink') return { logical, name, real, lst, fst: lst };
   const f = await view.follow(logical);
-  return { logical, real: f ? f.real : real, lst, fst: f ? f.st : null };
+  return { logical, name, real: f ? f.real : real, lst, fst: f ? f.st : null };
 }
 
 function childNode(
@@ -222,8 +225,10 @@ function childNode(
 ): Node | Promise<Node> {
   const logical = join(parent.logical, name);
   const real = join(parent.real, name);
-  if (st.type !== 'symlink' || !follow) return { logical, real, lst: st, fst: st };
-  return view.follow(real).then((f) => ({ logical, real: f ? f.real : real, lst: st, fst: f ? f.st : null }));
+  if (st.type !== 'symlink' || !follow) return { logical, name, real, lst: st, fst: st };
+  return view
+    .follow(real)
+    .then((f) => ({ logical, name, real: f ? f.real : real, lst: st, fst: f ? f.st : null }));
 }
 
 /** Receives what a walk finds; a returned promise is awaited before the walk goes on. */
@@ -292,8 +297,8 @@ async function matchPaths(
       if (!ents) continue;
       const anc = new Set(ancestors).add(key(node.fst!));
       const kids: Node[] = [];
-      for (const e of ents) {
-        const c = childNode(view, node, e.name, e.st, true);
+      for (let i = 0; i < ents.length; i++) {
+        const c = childNode(view, node, ents.names[i]!, ents.stat(i), true);
         const child = c instanceof Promise ? await c : c;
         if (child.fst?.type === 'dir' && anc.has(key(child.fst))) continue; // cycle
         kids.push(child);
@@ -327,8 +332,7 @@ async function recursePath(
     fst: n.fst,
     real: n.real,
   });
-  const nameMatches = (n: Node) =>
-    filename !== null && req.matches(filename.name, path.posix.basename(n.logical));
+  const nameMatches = (n: Node) => filename !== null && req.matches(filename.name, n.name);
   const startDev = (m.fst ?? m.lst).dev;
 
   if (b.direction === 'none' && collectDirs) {
@@ -349,8 +353,8 @@ async function recursePath(
           if (w) await w;
         } else {
           const ents = await view.list(root.real, false);
-          for (const e of ents ?? []) {
-            const c = childNode(view, root, e.name, e.st, true);
+          for (let i = 0; i < (ents?.length ?? 0); i++) {
+            const c = childNode(view, root, ents!.names[i]!, ents!.stat(i), true);
             const child = c instanceof Promise ? await c : c;
             if (child.lst.type !== 'dir' && child.fst?.type !== 'dir' && nameMatches(child)) {
               const w = emit(fileHit(child));
@@ -408,8 +412,8 @@ async function recursePath(
     if (!ents) continue;
     const anc = new Set(ancestors).add(key(cur.fst!));
     const kids: { node: Node; level: number; ancestors: Set<string> }[] = [];
-    for (const e of ents) {
-      const c = childNode(view, cur, e.name, e.st, b.recurseLinks);
+    for (let i = 0; i < ents.length; i++) {
+      const c = childNode(view, cur, ents.names[i]!, ents.stat(i), b.recurseLinks);
       const child = c instanceof Promise ? await c : c;
       kids.push({ node: child, level: level + 1, ancestors: anc });
     }
