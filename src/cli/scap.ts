@@ -13,7 +13,7 @@ import { SEVERITIES, severityRank, type Severity } from '../core/types.js';
 import { resolveDbLocation, isPostgresUrl } from '../store/path.js';
 import { FsTarget, type Target } from '../targets/target.js';
 import { table } from './common.js';
-import type { OvalBackend, XccdfEvaluation, XccdfResult } from '../scap/engine.js';
+import type { OvalBackend, XccdfResult } from '../scap/engine.js';
 import type { OvalProber } from '../scap/oval/types.js';
 import type { OvalDocument } from '../scap/oval/index.js';
 import type { ScapSource } from '../scap/source.js';
@@ -221,7 +221,7 @@ async function evalCommand(file: string, flags: EvalFlags, version: string): Pro
       `evaluating ${prof.selected.size} rules of ${prof.id ?? 'the default selection'} on ${target.kind === 'live' ? 'this host' : target.root}…\n`,
     );
   const ev = await evaluateBenchmark(src, bench, prof, { backend, probers });
-  for (const w of ev.warnings.slice(prof.warnings.length === 0 ? 0 : 0, 20)) warn(w);
+  for (const w of ev.warnings.slice(0, 20)) warn(w);
   const tEvaluated = performance.now();
   const finishedAt = new Date().toISOString();
   const id = await identity(target);
@@ -469,5 +469,3 @@ export function register(program: Command, setExit: (code: number) => void): voi
       setExit(await evalCommand(file, flags, version));
     });
 }
-
-export type { XccdfEvaluation };
