@@ -131,6 +131,9 @@ export function requestsFromDefinitions(text: string): Map<string, ProbeRequest>
         return e === undefined || e.nil || compare(e, candidate);
       },
       regex(pattern: string, flags?: string): RegExp {
+        // Stand-in for the evaluator's PCRE translation: inline (?i)…(?-i) widened to the whole pattern.
+        if (/\(\?-?i\)/.test(pattern))
+          return new RegExp(pattern.replace(/\(\?-?i\)/g, ''), (flags ?? '') + 'i');
         return new RegExp(pattern, flags);
       },
     });
