@@ -19,6 +19,7 @@ import { collectOne, makeContext } from '../collect/runner.js';
 import { register as registerCapture } from './capture.js';
 import { register as registerContinuity } from './continuity.js';
 import { register as registerImport } from './import.js';
+import { register as registerScap } from './scap.js';
 import { register as registerSustain } from './sustain.js';
 import { register as registerFix } from './fix.js';
 import { register as registerChange } from './change.js';
@@ -557,6 +558,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   addAssetCommands(program);
   registerContinuity(program, setExit);
   registerImport(program, setExit);
+  registerScap(program, setExit);
   registerSustain(program, setExit);
   registerZones(program, setExit);
   registerCapture(program, setExit);

@@ -23,6 +23,9 @@ export interface XmlElement {
   /** Namespace prefixes in scope at this element (prefix → URI), for QName-valued attributes. */
   nsScope: Record<string, string>;
   parent: XmlElement | null;
+  /** Offsets (UTF-16 code units) of the element's first and one-past-last character in the parsed text. */
+  start?: number;
+  end?: number;
 }
 
 export const NS = {
@@ -97,6 +100,8 @@ export function parseXml(text: string, opts: ParseXmlOptions = {}): XmlElement {
       column: parser.column,
       nsScope: scope,
       parent,
+      // A '<' cannot occur inside a start tag, so the last one before the parser's position opens it.
+      start: text.lastIndexOf('<', parser.position - 1),
     };
     if (parent) parent.children.push(el);
     else if (root) fail('has more than one root element', 'Check that the file is complete.');
@@ -112,6 +117,7 @@ export function parseXml(text: string, opts: ParseXmlOptions = {}): XmlElement {
   parser.on('cdata', onText);
   parser.on('closetag', () => {
     const el = stack.pop();
+    if (el) el.end = parser.position;
     const parts = textParts.pop();
     if (el && parts && parts.length > 0) el.text = parts.length === 1 ? (parts[0] ?? '') : parts.join('');
   });
