@@ -11,7 +11,7 @@ import { canonicalRuleId, resolveProfile } from '../engine/profile.js';
 import { FsTarget } from '../targets/target.js';
 import { runScan } from '../scan/run.js';
 import { defaultDbPath, isPostgresUrl, redactDbLocation, resolveDbLocation } from '../store/path.js';
-import { CRITICALITY, DEVICE_CLASSES, MODIFIABILITY, type AssetPatch } from '../core/asset.js';
+import { CRITICALITY, DEVICE_CLASSES, MODIFIABILITY } from '../core/asset.js';
 import { buildReport, type ReportWaiver } from '../report/build.js';
 import { renderText } from '../report/text.js';
 import { allCollectors, factSchemas } from '../collect/registry.js';
