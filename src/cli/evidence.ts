@@ -21,6 +21,7 @@ import {
   type Verification,
 } from '../report/evidence.js';
 import { withStore } from './common.js';
+import { writeChanges } from './evidence-changes.js';
 import { openSource, type Scope } from './report-source.js';
 import { openOutput, put, rendererFor, renderTo } from './report.js';
 
@@ -149,13 +150,9 @@ async function exportPack(o: ExportFlags, version: string): Promise<{ dir: strin
     fs.writeFileSync(sub('baselines/baselines.json'), JSON.stringify(baselines, null, 2) + '\n', {
       mode: 0o600,
     });
+    // Change records and the audit log (src/cli/evidence-changes.ts).
+    await writeChanges(store, dir, ids, !single);
   });
-  fs.mkdirSync(path.join(dir, 'changes'), { recursive: true, mode: 0o700 });
-  fs.writeFileSync(
-    path.join(dir, 'changes', 'README.txt'),
-    'No change records: this version of Bulwark does not remediate, so no change was made through it.\n',
-    { mode: 0o600 },
-  );
   fs.writeFileSync(
     path.join(dir, 'README.txt'),
     [
@@ -168,7 +165,10 @@ async function exportPack(o: ExportFlags, version: string): Promise<{ dir: strin
       '            facts/ the fact snapshot each scan was evaluated from',
       `waivers/    every waiver (in force, expired and revoked); reports apply those in force on ${date}`,
       'baselines/  the approved baselines of the assets in the pack',
-      'changes/    change records',
+      'changes/    change requests of these assets: index.json, and <id>.json with approvals, plan, impact assessment,',
+      '            before/after evidence, applications and audit entries',
+      'audit/      the hash-chained audit log (log.jsonl) and the result of checking its chain when the pack was written',
+      '            (verification.json: entries, head hash, problems)',
       '',
       'MANIFEST.sha256 lists the SHA-256 of every other file: check it with `bulwark evidence verify DIR`',
       '(or `sha256sum -c MANIFEST.sha256` in this directory). manifest.json has sizes, the tool version and the time.',
