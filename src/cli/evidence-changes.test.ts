@@ -203,3 +203,74 @@ test('an audit log edited in the database is exported with the failed chain chec
     ['edited'],
   );
 });
+
+test('reports show the change requests in scope and a compensating control apart from an ordinary waiver', async () => {
+  let r = await bulwark(
+    'waivers',
+    'add',
+    '--rule',
+    'accounts-login-defs-pass-max-days',
+    '--scope',
+    'asset:plc-gw',
+    '--owner',
+    'dave',
+    '--justification',
+    'vendor qualification pending',
+    '--compensating-control',
+    'jump host only',
+    '--expires',
+    '2099-12-31',
+    '--approver',
+    'erin',
+    '--db',
+    db,
+  );
+  assert.equal(r.code, 0, show(r));
+  const html = path.join(tmp, 'plc-gw.html');
+  r = await bulwark('report', '--asset', 'plc-gw', '--format', 'html', '--out', html, '--db', db);
+  assert.equal(r.code, 0, show(r));
+  const page = fs.readFileSync(html, 'utf8');
+  const changes = /<section id="changes">(.*?)<\/section>/s.exec(page)?.[1] ?? '';
+  assert.match(changes, new RegExp(`<code>${change.slice(0, 8)}</code> password ageing on plc-gw`));
+  assert.match(
+    changes,
+    /<td>plc-gw<\/td><td>applied<\/td><td>alice<\/td><td>bob<\/td><td>2020-01-01T00:00:00\.000Z – 2020-01-01T02:00:00\.000Z<\/td><td><code>accounts-login-defs-pass-max-days<\/code><\/td>/,
+  );
+  const row = (rule: string) =>
+    new RegExp(`<code>${rule}</code> — .*?(?=<details class="row"|</div></section>)`, 's').exec(page)?.[0] ??
+    '';
+  const x11 = row('ssh-x11-forwarding-disabled');
+  assert.match(x11, /Mitigated by compensating control:<\/b> gateway in zone Z2; X11 blocked on the conduit/);
+  const ageing = row('accounts-login-defs-pass-max-days');
+  assert.match(ageing, /<b>Waived<\/b> by waiver/);
+  assert.doesNotMatch(ageing, /Mitigated by compensating control/);
+  r = await bulwark('report', '--asset', 'plc-gw', '--format', 'csv', '--db', db);
+  assert.equal(r.code, 0, show(r));
+  const rows = r.stdout.split('\r\n');
+  assert.match(rows[0]!, /,waiver_kind$/);
+  assert.match(
+    rows.find((l) => l.includes(',ssh-x11-forwarding-disabled,'))!,
+    /,compensating-control$/,
+  );
+  assert.match(
+    rows.find((l) => l.includes(',accounts-login-defs-pass-max-days,'))!,
+    /,waiver$/,
+  );
+  // Another asset's report does not list this asset's changes.
+  r = await bulwark(
+    'scan',
+    '--root',
+    root,
+    '--asset-name',
+    'other',
+    '--db',
+    db,
+    '--no-report',
+    '-q',
+    '--rule',
+    'ssh-x11-forwarding-disabled',
+  );
+  assert.equal(r.code, 0, show(r));
+  r = await bulwark('report', '--asset', 'other', '--format', 'html', '--db', db);
+  assert.match(r.stdout, /<section id="changes"><h2>Changes<\/h2><p class="muted">No change request/);
+});
