@@ -549,7 +549,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerContinuity(program, setExit);
   registerImport(program, setExit);
   registerSustain(program, setExit);
-  registerZones(program, setExit);
+  registerZones(program, setExit, version());
   registerCapture(program, setExit);
   registerFix(program, setExit);
   registerChange(program, setExit);

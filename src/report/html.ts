@@ -7,6 +7,7 @@
  * summary, the charts, the per-rule table of a fleet, the waivers and the compliance view are written at
  * the end and shown first (CSS order), so nothing grows with the fleet but what is on screen anyway.
  */
+import { ZONES_CSS } from '../zones/html.js';
 import type { Severity } from '../core/types.js';
 import type { ComplianceAccumulator, ComplianceReport } from './compliance.js';
 import {
@@ -264,6 +265,8 @@ interface RuleAgg {
 
 export interface HtmlOptions {
   compliance?: ComplianceAccumulator;
+  /** The "Zones and conduits" section, rendered by src/zones/html.ts (`report --zones`). */
+  zones?: string;
 }
 
 export function htmlRenderer(meta: ReportMeta, opts: HtmlOptions = {}): Renderer {
@@ -520,7 +523,7 @@ export function htmlRenderer(meta: ReportMeta, opts: HtmlOptions = {}): Renderer
       return (
         `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
         `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">` +
-        `<meta name="generator" content="Bulwark ${esc(meta.version)}"><title>${esc(title)}</title><style>${CSS}</style></head><body>\n` +
+        `<meta name="generator" content="Bulwark ${esc(meta.version)}"><title>${esc(title)}</title><style>${CSS}${opts.zones !== undefined ? ZONES_CSS : ''}</style></head><body>\n` +
         `<header><h1>${esc(title)}</h1><p>Generated ${esc(meta.generated_at)} by Bulwark ${esc(meta.version)} · waivers as of ${esc(meta.waiver_date)} · self-contained: no network needed</p></header>\n<main>\n` +
         (fleet
           ? `<section id="assets" data-scope><h2>Assets</h2>${controls(false, ['fail', 'pass'])}<table><tr><th>asset</th><th>score</th><th>failed</th><th>passed</th><th>waived</th><th>scan</th><th>failed rules</th></tr>\n`
@@ -551,6 +554,7 @@ export function htmlRenderer(meta: ReportMeta, opts: HtmlOptions = {}): Renderer
         charts() +
         (opts.compliance ? complianceSection(opts.compliance.result()) : '') +
         (fleet ? fleetRules() : '') +
+        (opts.zones ?? '') +
         waiverSection() +
         changesSection() +
         `</main>\n<footer class="muted" style="padding:8px 24px">Bulwark ${esc(meta.version)} — results are the rules' own verdicts as stored; waived failures are shown as waived.</footer>\n<script>${SCRIPT}</script>\n</body></html>\n`
