@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { runBulwark, show, type Run } from './testing.js';
 import { BASE_ROOT, makeRoot } from '../remediate/testing.js';
@@ -177,6 +178,23 @@ test('evidence export holds the change record and the audit log with its head ha
     assert.match(manifest, new RegExp(`  ${f.replace(/[.]/g, '\\.')}$`, 'm'), f);
   let v = await bulwark('evidence', 'verify', dir);
   assert.equal(v.code, 0, show(v));
+  assert.match(v.stdout, new RegExp(`^audit log: ${log.length} entries, head ${head}, chain intact$`, 'm'));
+  // A forger who edits an audit entry and rewrites its line in MANIFEST.sha256 is caught by the chain.
+  const forged = path.join(tmp, 'pack-forged');
+  fs.cpSync(dir, forged, { recursive: true });
+  const logFile = path.join(forged, 'audit', 'log.jsonl');
+  fs.writeFileSync(logFile, fs.readFileSync(logFile, 'utf8').replace('"actor":"bob"', '"actor":"mallory"'));
+  const sum = createHash('sha256').update(fs.readFileSync(logFile)).digest('hex');
+  const mf = path.join(forged, 'MANIFEST.sha256');
+  fs.writeFileSync(
+    mf,
+    fs.readFileSync(mf, 'utf8').replace(/^[0-9a-f]{64}(  audit\/log\.jsonl)$/m, `${sum}$1`),
+  );
+  v = await bulwark('evidence', 'verify', forged);
+  assert.equal(v.code, 1, show(v));
+  assert.doesNotMatch(v.stdout, /ALTERED/);
+  assert.match(v.stdout, /PROBLEM {2}audit\/log\.jsonl: #\d+ edited: entry #\d+ \(change\.approve /);
+  assert.match(v.stdout, /chain BROKEN/);
   const file = path.join(dir, 'changes', `${change}.json`);
   fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"approver": "bob"', '"approver": "mallory"'));
   v = await bulwark('evidence', 'verify', dir);

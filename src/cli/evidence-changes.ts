@@ -7,7 +7,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { AuditTable } from '../remediate/store.js';
 import type { Store } from '../store/db.js';
+
+export const AUDIT_LOG = 'audit/log.jsonl';
 
 const j = (s: string | null): unknown => (s === null ? null : JSON.parse(s));
 
@@ -102,7 +105,7 @@ export async function writeChanges(
   );
   const problems = verifyChain(log);
   const head = log[log.length - 1]?.hash ?? null;
-  put('audit/log.jsonl', log.map((e) => JSON.stringify(e)).join('\n') + (log.length ? '\n' : ''));
+  put(AUDIT_LOG, log.map((e) => JSON.stringify(e)).join('\n') + (log.length ? '\n' : ''));
   put(
     'audit/verification.json',
     JSON.stringify(
@@ -119,4 +122,23 @@ export async function writeChanges(
     ) + '\n',
   );
   return { changes: requests.length, audit: { entries: log.length, head, ok: problems.length === 0 } };
+}
+
+/** Re-checks the hash chain of a pack's `audit/log.jsonl` (text): entries, head hash and each problem. */
+export async function checkPackAudit(
+  text: string,
+): Promise<{ entries: number; head: string | null; problems: string[] }> {
+  const { verifyChain } = await import('../remediate/store.js');
+  const rows: AuditTable[] = [];
+  const problems: string[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    try {
+      rows.push(JSON.parse(line) as AuditTable);
+    } catch {
+      problems.push(`${AUDIT_LOG}:${i + 1}: not a JSON entry`);
+    }
+  });
+  for (const p of verifyChain(rows)) problems.push(`${AUDIT_LOG}: #${p.seq} ${p.kind}: ${p.message}`);
+  return { entries: rows.length, head: rows[rows.length - 1]?.hash ?? null, problems };
 }
