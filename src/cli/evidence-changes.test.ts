@@ -188,7 +188,7 @@ test('evidence export holds the change record and the audit log with its head ha
   const mf = path.join(forged, 'MANIFEST.sha256');
   fs.writeFileSync(
     mf,
-    fs.readFileSync(mf, 'utf8').replace(/^[0-9a-f]{64}(  audit\/log\.jsonl)$/m, `${sum}$1`),
+    fs.readFileSync(mf, 'utf8').replace(/^[0-9a-f]{64}( {2}audit\/log\.jsonl)$/m, `${sum}$1`),
   );
   v = await bulwark('evidence', 'verify', forged);
   assert.equal(v.code, 1, show(v));
