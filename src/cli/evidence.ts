@@ -21,6 +21,7 @@ import {
   type Verification,
 } from '../report/evidence.js';
 import { withStore } from './common.js';
+import { AUDIT_LOG, checkPackAudit, writeChanges } from './evidence-changes.js';
 import { openSource, type Scope } from './report-source.js';
 import { openOutput, put, rendererFor, renderTo } from './report.js';
 
@@ -149,13 +150,9 @@ async function exportPack(o: ExportFlags, version: string): Promise<{ dir: strin
     fs.writeFileSync(sub('baselines/baselines.json'), JSON.stringify(baselines, null, 2) + '\n', {
       mode: 0o600,
     });
+    // Change records and the audit log (src/cli/evidence-changes.ts).
+    await writeChanges(store, dir, ids, !single);
   });
-  fs.mkdirSync(path.join(dir, 'changes'), { recursive: true, mode: 0o700 });
-  fs.writeFileSync(
-    path.join(dir, 'changes', 'README.txt'),
-    'No change records: this version of Bulwark does not remediate, so no change was made through it.\n',
-    { mode: 0o600 },
-  );
   fs.writeFileSync(
     path.join(dir, 'README.txt'),
     [
@@ -168,7 +165,10 @@ async function exportPack(o: ExportFlags, version: string): Promise<{ dir: strin
       '            facts/ the fact snapshot each scan was evaluated from',
       `waivers/    every waiver (in force, expired and revoked); reports apply those in force on ${date}`,
       'baselines/  the approved baselines of the assets in the pack',
-      'changes/    change records',
+      'changes/    change requests of these assets: index.json, and <id>.json with approvals, plan, impact assessment,',
+      '            before/after evidence, applications and audit entries',
+      'audit/      the hash-chained audit log (log.jsonl) and the result of checking its chain when the pack was written',
+      '            (verification.json: entries, head hash, problems)',
       '',
       'MANIFEST.sha256 lists the SHA-256 of every other file: check it with `bulwark evidence verify DIR`',
       '(or `sha256sum -c MANIFEST.sha256` in this directory). manifest.json has sizes, the tool version and the time.',
@@ -214,8 +214,13 @@ async function exportPack(o: ExportFlags, version: string): Promise<{ dir: strin
   return { dir: target, files };
 }
 
-/** Hashes every file of a pack directory or archive and compares with its MANIFEST.sha256. */
-export async function verifyPack(p: string): Promise<Verification> {
+/**
+ * Hashes every file of a pack directory or archive and compares with its MANIFEST.sha256; re-checks the hash
+ * chain of the audit log it carries (a problem there fails the pack too).
+ */
+export async function verifyPack(
+  p: string,
+): Promise<Verification & { audit?: { entries: number; head: string | null } }> {
   if (!fs.existsSync(p))
     throw new BulwarkError(
       'BW_FILE_UNREADABLE',
@@ -224,9 +229,11 @@ export async function verifyPack(p: string): Promise<Verification> {
     );
   const found = new Map<string, string>();
   let manifest: string | undefined;
+  let auditLog: string | undefined;
   if (fs.statSync(p).isDirectory()) {
     for (const rel of walk(p)) found.set(rel, await hashFile(path.join(p, rel)));
     if (fs.existsSync(path.join(p, MANIFEST))) manifest = fs.readFileSync(path.join(p, MANIFEST), 'utf8');
+    if (fs.existsSync(path.join(p, AUDIT_LOG))) auditLog = fs.readFileSync(path.join(p, AUDIT_LOG), 'utf8');
   } else {
     const tar = await import('tar');
     const pending: Promise<void>[] = [];
@@ -243,13 +250,14 @@ export async function verifyPack(p: string): Promise<Verification> {
           const chunks: Buffer[] = [];
           entry.on('data', (c: Buffer) => {
             h.update(c);
-            if (rel === MANIFEST) chunks.push(c);
+            if (rel === MANIFEST || rel === AUDIT_LOG) chunks.push(c);
           });
           pending.push(
             new Promise((resolve) =>
               entry.on('end', () => {
                 found.set(rel, h.digest('hex'));
                 if (rel === MANIFEST) manifest = Buffer.concat(chunks).toString('utf8');
+                if (rel === AUDIT_LOG) auditLog = Buffer.concat(chunks).toString('utf8');
                 resolve();
               }),
             ),
@@ -274,7 +282,15 @@ export async function verifyPack(p: string): Promise<Verification> {
       extra: [...found.keys()],
       problems: [`${MANIFEST} is missing: nothing can be verified`],
     };
-  return verifyManifest(manifest, found);
+  const v = verifyManifest(manifest, found);
+  if (auditLog === undefined) return v;
+  const a = await checkPackAudit(auditLog);
+  return {
+    ...v,
+    ok: v.ok && a.problems.length === 0,
+    problems: [...v.problems, ...a.problems],
+    audit: { entries: a.entries, head: a.head },
+  };
 }
 
 export function register(program: Command, setExit: (code: number) => void, version = '0.0.0'): void {
@@ -305,6 +321,10 @@ export function register(program: Command, setExit: (code: number) => void, vers
       for (const m of v.altered) process.stdout.write(`ALTERED  ${m}\n`);
       for (const m of v.extra) process.stdout.write(`EXTRA    ${m}\n`);
       for (const m of v.problems) process.stdout.write(`PROBLEM  ${m}\n`);
+      if (v.audit)
+        process.stdout.write(
+          `audit log: ${v.audit.entries} entries, head ${v.audit.head ?? '(empty)'}, chain ${v.problems.some((m) => m.startsWith(AUDIT_LOG)) ? 'BROKEN' : 'intact'}\n`,
+        );
       process.stdout.write(
         v.ok
           ? `OK: ${v.checked} files match ${MANIFEST}\n`

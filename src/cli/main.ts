@@ -560,7 +560,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerImport(program, setExit);
   registerScap(program, setExit);
   registerSustain(program, setExit);
-  registerZones(program, setExit);
+  registerZones(program, setExit, version());
   registerCapture(program, setExit);
   registerFix(program, setExit);
   registerChange(program, setExit);

@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { reportFixture, type ReportFixture } from './report-testing.js';
 import { show } from './testing.js';
+import { examplePlantCapture } from '../zones/testing.js';
+import type { ZonesReport } from '../zones/report.js';
 
 const CHROMIUM = process.env['BULWARK_CHROMIUM'] ?? '/usr/bin/chromium';
 const HAVE = fs.existsSync(CHROMIUM);
@@ -66,6 +68,11 @@ async function open(args: string[], name: string): Promise<{ page: Page; problem
   const file = path.join(fx.dir, `${name}.html`);
   const r = await fx.run(['report', '--db', fx.db, ...args, '--format', 'html', '--out', file]);
   assert.equal(r.code, 0, show(r));
+  return openFile(file);
+}
+
+/** Opens an HTML file written by Bulwark, recording console errors, page errors and requests. */
+async function openFile(file: string): Promise<{ page: Page; problems: string[]; file: string }> {
   const page = await ctx!.newPage();
   const problems: string[] = [];
   const url = new URL(`file://${file}`).href;
@@ -200,5 +207,93 @@ test(
     const head = fs.readFileSync(file).subarray(0, 5).toString('latin1');
     assert.equal(head, '%PDF-');
     assert.ok(fs.statSync(file).size > 20_000);
+  },
+);
+
+test(
+  'report --zones and zones check --html: the zones section (diagram, findings, SL gap) loads offline',
+  { skip: !HAVE && 'SKIPPED: chromium not installed' },
+  async () => {
+    const model = path.join(REPO, 'content', 'zones', 'example-plant.yaml');
+    const cap = path.join(fx.dir, 'plant-capture.json');
+    fs.writeFileSync(cap, JSON.stringify(examplePlantCapture()));
+    const j = await fx.run([
+      'zones',
+      'check',
+      '--model',
+      model,
+      '--capture',
+      cap,
+      '--db',
+      fx.db,
+      '--format',
+      'json',
+    ]);
+    const rep = JSON.parse(j.stdout) as ZonesReport;
+    assert.ok(rep.findings.length > 5, show(j));
+    const gapRows = rep.sl_gap.reduce((n, z) => n + z.frs.length, 0);
+    const page2 = path.join(fx.dir, 'zones-page.html');
+    const z = await fx.run([
+      'zones',
+      'check',
+      '--model',
+      model,
+      '--capture',
+      cap,
+      '--db',
+      fx.db,
+      '--html',
+      page2,
+    ]);
+    assert.equal(z.code, 1, show(z));
+    assert.match(z.stdout, /page written to /);
+    for (const opened of [
+      await open(['--asset', 'web-1', '--zones', model, '--capture', cap], 'zones-report'),
+      await openFile(page2),
+    ]) {
+      const { page, problems } = opened;
+      const svg = page.locator('#zones .diagram svg');
+      assert.equal(await svg.count(), 1);
+      const box = await svg.boundingBox();
+      assert.ok(box && box.width > 200 && box.height > 100, 'the diagram has a size');
+      const text = (await svg.textContent()) ?? '';
+      for (const zone of rep.zones) assert.ok(text.includes(zone.name), `zone ${zone.name} in the diagram`);
+      assert.equal(await page.locator('#zone-findings tr[data-check]').count(), rep.findings.length);
+      assert.deepEqual(
+        await page
+          .locator('#zone-findings tr[data-check]')
+          .evaluateAll((rows) =>
+            rows.map((r) => (r as unknown as { dataset: { check: string } }).dataset.check),
+          ),
+        rep.findings.map((f) => f.id),
+      );
+      assert.equal(await page.locator('#zone-sl-gap tr[data-zone]').count(), gapRows);
+      assert.match((await page.textContent('#zones h2')) ?? '', /Zones and conduits/);
+      if (opened.file === page2) {
+        fs.mkdirSync(shots(), { recursive: true });
+        await page.screenshot({ path: path.join(shots(), 'zones-page.png') });
+      }
+      assert.deepEqual(problems, []);
+      await page.close();
+    }
+    // The other sections are still there in the report.
+    const html = fs.readFileSync(path.join(fx.dir, 'zones-report.html'), 'utf8');
+    assert.match(html, /<section id="results"/);
+    assert.match(html, /<section id="waivers"/);
+    const bad = await fx.run([
+      'report',
+      '--db',
+      fx.db,
+      '--asset',
+      'web-1',
+      '--format',
+      'csv',
+      '--zones',
+      model,
+    ]);
+    assert.equal(bad.code, 2, show(bad));
+    const noModel = await fx.run(['report', '--db', fx.db, '--asset', 'web-1', '--capture', cap]);
+    assert.equal(noModel.code, 2, show(noModel));
+    assert.match(noModel.stderr, /need --zones/);
   },
 );

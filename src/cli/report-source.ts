@@ -167,6 +167,10 @@ export async function openSource(
 
   // Waivers are few: read once, matched per asset in memory (the store's rule: scope, not revoked, not expired).
   const waivers = (await store.listWaivers({ all: true })).filter((w) => w.revoked_at === null);
+  // Remediation's records: which waivers are compensating controls, and the change requests in scope.
+  const { compensatingWaivers, changesOf } = await import('./report-changes.js');
+  const compensating = await compensatingWaivers(store);
+  meta.changes = await changesOf(store, kind === 'fleet' ? null : new Set(scans.map((s) => s.asset_id)));
   const waiversOf = (a: Asset) =>
     waiverIndex(
       waivers.filter(
@@ -267,6 +271,7 @@ export async function openSource(
               compensating_control: w.compensating_control,
               expires: w.expires,
               approver: w.approver,
+              ...(compensating.has(w.id) ? { kind: 'compensating-control' as const } : {}),
             }
           : null,
       };

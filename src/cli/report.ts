@@ -48,15 +48,16 @@ export function formatFromFile(file: string): ReportFormat | undefined {
 export async function rendererFor(
   format: Exclude<ReportFormat, 'pdf' | 'text'>,
   meta: ReportMeta,
-  extra: { storedIn?: string | null; framework?: string } = {},
+  extra: { storedIn?: string | null; framework?: string; zones?: string } = {},
 ): Promise<Renderer> {
   switch (format) {
     case 'html': {
       const { htmlRenderer } = await import('../report/html.js');
-      if (!extra.framework) return htmlRenderer(meta);
+      const zones = extra.zones !== undefined ? { zones: extra.zones } : {};
+      if (!extra.framework) return htmlRenderer(meta, zones);
       const { ComplianceAccumulator } = await import('../report/compliance.js');
       const fw = await loadFrameworkById(extra.framework);
-      return htmlRenderer(meta, { compliance: new ComplianceAccumulator(fw, meta) });
+      return htmlRenderer(meta, { compliance: new ComplianceAccumulator(fw, meta), ...zones });
     }
     case 'json':
       return (await import('../report/stored-json.js')).jsonRenderer(meta, extra.storedIn ?? null);
@@ -214,6 +215,9 @@ interface ReportFlags {
   framework?: string;
   date?: string;
   db?: string;
+  zones?: string;
+  capture: string[];
+  storedCapture: string[];
 }
 
 async function reportCommand(o: ReportFlags, version: string): Promise<void> {
@@ -234,6 +238,34 @@ async function reportCommand(o: ReportFlags, version: string): Promise<void> {
     );
   if (o.format === 'pdf' && !o.out)
     throw new BulwarkError('BW_USAGE', 'a PDF needs --out FILE', 'e.g. --out report.pdf');
+  if (
+    (o.zones !== undefined || o.capture.length + o.storedCapture.length > 0) &&
+    !['html', 'pdf'].includes(o.format)
+  )
+    throw new BulwarkError(
+      'BW_USAGE',
+      `--zones adds a section to the html or pdf report, not to ${o.format}`,
+      'use --format html, or `bulwark zones check --format json` for the zone check as data',
+    );
+  if (o.zones === undefined && o.capture.length + o.storedCapture.length > 0)
+    throw new BulwarkError(
+      'BW_USAGE',
+      '--capture and --stored-capture are checked against a zone model: they need --zones MODEL.yaml',
+      'add --zones plant.yaml',
+    );
+  // The zone check (model, captures, this database's inventory and results), before the report reads the store.
+  const zones =
+    o.zones === undefined
+      ? undefined
+      : await (
+          await import('./zones.js')
+        ).zonesSection({
+          model: o.zones,
+          capture: o.capture,
+          storedCapture: o.storedCapture,
+          stored: true,
+          ...(o.db !== undefined ? { db: o.db } : {}),
+        });
   const catalogue = await loadCatalogueFast();
   await withStore(o.db, async (store) => {
     const scope: Scope = {
@@ -300,6 +332,7 @@ async function reportCommand(o: ReportFlags, version: string): Promise<void> {
     const renderer = await rendererFor(fmt, src.meta, {
       storedIn: store.file,
       ...(o.framework ? { framework: o.framework } : {}),
+      ...(zones !== undefined ? { zones } : {}),
     });
     if (o.format === 'pdf') {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-report-'));
@@ -344,6 +377,12 @@ export function register(program: Command, _setExit: (code: number) => void, ver
     )
     .option('--date <YYYY-MM-DD>', 'apply the waivers in force on this day (default: today)')
     .option('--db <path|url>', 'database: SQLite file or postgres:// connection string')
+    .option(
+      '--zones <model.yaml>',
+      'add a "Zones and conduits" section (html, pdf): diagram, findings, SL gap, checked against this database',
+    )
+    .option('--capture <file...>', 'with --zones: pcap/pcapng capture(s) or capture summaries as JSON', [])
+    .option('--stored-capture <id...>', 'with --zones: capture(s) stored by `bulwark capture import`', [])
     .action(async (o: ReportFlags) => {
       await reportCommand(o, version);
     });

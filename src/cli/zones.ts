@@ -192,11 +192,20 @@ interface CheckFlags {
   db?: string;
   format: 'text' | 'json';
   svg?: string;
+  html?: string;
   failOn: Severity;
   verbose?: boolean;
 }
 
-async function check(o: CheckFlags): Promise<number> {
+/** The model judged against the captures and (with --stored/--db) the store: what `check` and reports show. */
+export async function evaluateZoneFlags(
+  o: Pick<CheckFlags, 'model' | 'capture' | 'storedCapture' | 'stored' | 'db'>,
+): Promise<{
+  model: ZoneModel;
+  capture: CaptureSummary | undefined;
+  report: import('../zones/report.js').ZonesReport;
+  outcome: import('../zones/checks.js').CheckOutcome;
+}> {
   const model = await loadZoneModel(o.model);
   const files = await loadCaptures(o.capture);
   // Captures stored by `bulwark capture import` (by id, name, or `latest`).
@@ -215,31 +224,55 @@ async function check(o: CheckFlags): Promise<number> {
   const all = [...(files ? [files] : []), ...stored_];
   const capture = all.length ? merge(all) : undefined;
   const stored = o.stored || o.db !== undefined ? await storedEvidence(o.db) : undefined;
-  const { evaluateZones, renderZonesText } = await import('../zones/report.js');
+  const { evaluateZones } = await import('../zones/report.js');
   const { report, outcome } = evaluateZones({
     model,
     modelFile: o.model,
     ...(capture ? { capture, captureFiles: [...o.capture, ...storedNames] } : {}),
     ...(stored ?? {}),
   });
+  return { model, capture, report, outcome };
+}
+
+/** The report's "Zones and conduits" section (diagram, findings, SL gap), for `bulwark report --zones`. */
+export async function zonesSection(
+  o: Pick<CheckFlags, 'model' | 'capture' | 'storedCapture' | 'stored' | 'db'>,
+): Promise<string> {
+  const { model, report, outcome } = await evaluateZoneFlags(o);
+  const { renderZonesSvg } = await import('../zones/svg.js');
+  const { zonesSectionHtml } = await import('../zones/html.js');
+  return zonesSectionHtml(report, await renderZonesSvg(model, outcome));
+}
+
+function writeOut(file: string, text: string): void {
+  const out = path.resolve(file);
+  try {
+    fs.writeFileSync(out, text);
+  } catch (e) {
+    throw new BulwarkError(
+      'BW_FILE_UNREADABLE',
+      `cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      'check that the directory exists and is writable',
+      { cause: e },
+    );
+  }
+}
+
+async function check(o: CheckFlags, version: string): Promise<number> {
+  const { model, capture, report, outcome } = await evaluateZoneFlags(o);
+  const { renderZonesText } = await import('../zones/report.js');
   if (capture?.warnings.length)
     for (const w of capture.warnings.slice(0, 20))
       process.stderr.write(
         `bulwark: warning ${w.code}: ${w.file}${w.packet !== undefined ? ` packet ${w.packet}` : ''}: ${w.message}\n`,
       );
-  if (o.svg) {
+  if (o.svg || o.html) {
     const { renderZonesSvg } = await import('../zones/svg.js');
     const svg = await renderZonesSvg(model, outcome);
-    const out = path.resolve(o.svg);
-    try {
-      fs.writeFileSync(out, svg);
-    } catch (e) {
-      throw new BulwarkError(
-        'BW_FILE_UNREADABLE',
-        `cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-        'check that the directory exists and is writable',
-        { cause: e },
-      );
+    if (o.svg) writeOut(o.svg, svg);
+    if (o.html) {
+      const { zonesPageHtml } = await import('../zones/html.js');
+      writeOut(o.html, zonesPageHtml(report, svg, { version, generated_at: new Date().toISOString() }));
     }
   }
   process.stdout.write(
@@ -248,11 +281,12 @@ async function check(o: CheckFlags): Promise<number> {
       : renderZonesText(report, o.verbose ? { verbose: true } : {}),
   );
   if (o.svg && o.format === 'text') process.stdout.write(`diagram written to ${o.svg}\n`);
+  if (o.html && o.format === 'text') process.stdout.write(`page written to ${o.html}\n`);
   const failing = report.findings.filter((f) => severityRank(f.severity) >= severityRank(o.failOn));
   return failing.length ? EXIT_FINDINGS : EXIT_OK;
 }
 
-export function register(program: Command, setExit: (code: number) => void): void {
+export function register(program: Command, setExit: (code: number) => void, version = '0.0.0'): void {
   const zones = program
     .command('zones')
     .description(
@@ -291,6 +325,10 @@ export function register(program: Command, setExit: (code: number) => void): voi
       '--svg <file>',
       'also write a diagram of zones, conduits, assets and findings (self-contained SVG)',
     )
+    .option(
+      '--html <file>',
+      'also write a self-contained HTML page: the diagram, the findings and the SL gap (as in `report --zones`)',
+    )
     .addOption(
       new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity')
         .choices([...SEVERITIES])
@@ -298,6 +336,6 @@ export function register(program: Command, setExit: (code: number) => void): voi
     )
     .option('--verbose', 'show all evidence and every missing requirement')
     .action(async (o: CheckFlags) => {
-      setExit(await check(o));
+      setExit(await check(o, version));
     });
 }

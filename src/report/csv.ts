@@ -21,6 +21,7 @@ export const CSV_COLUMNS = [
   'evidence',
   'waiver',
   'waiver_expires',
+  'waiver_kind',
 ] as const;
 
 export function csvCell(value: string | number | null | undefined): string {
@@ -55,6 +56,7 @@ export function csvRenderer(): Renderer {
             r.evidence.map(evidenceText).join('\n'),
             r.waiver?.id ?? '',
             r.waiver?.expires ?? '',
+            r.waiver?.kind ?? (r.waiver ? 'waiver' : ''),
           ]);
         })
         .join('');

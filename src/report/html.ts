@@ -7,6 +7,7 @@
  * summary, the charts, the per-rule table of a fleet, the waivers and the compliance view are written at
  * the end and shown first (CSS order), so nothing grows with the fleet but what is on screen anyway.
  */
+import { ZONES_CSS } from '../zones/html.js';
 import type { Severity } from '../core/types.js';
 import type { ComplianceAccumulator, ComplianceReport } from './compliance.js';
 import {
@@ -174,7 +175,7 @@ details.row{border-top:1px solid var(--line);padding:6px 2px}details.row>summary
 details.row .body{padding:6px 0 6px 18px}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top}th{background:#f3f3f3}
 code,pre{font:12px ui-monospace,"DejaVu Sans Mono",monospace}pre{background:#f6f8fa;padding:8px;overflow:auto;white-space:pre-wrap}
-.muted{color:var(--muted)}.waiver{border-left:4px solid #8d6e63;padding:4px 10px;background:#efebe9}
+.muted{color:var(--muted)}.waiver{border-left:4px solid #8d6e63;padding:4px 10px;background:#efebe9}.waiver.compensating{border-left-color:#00695c;background:#e0f2f1}
 .hidden{display:none!important}
 @media print{header{background:#fff;color:#000;border-bottom:2px solid #000}header p{color:#333}.controls{display:none}
 body{background:#fff}section{border:none;padding:0;break-inside:auto}details.row,tr{break-inside:avoid}main{max-width:none;padding:0 8mm}
@@ -220,6 +221,8 @@ const badge = (s: ShownStatus) =>
 const sevTag = (s: Severity) => `<span class="sev" style="color:${SEVERITY_COLOR[s]}">${esc(s)}</span>`;
 
 function waiverHtml(w: WaiverInfo): string {
+  if (w.kind === 'compensating-control')
+    return `<div class="waiver compensating"><b>Mitigated by compensating control:</b> ${esc(w.compensating_control)}<br>Recorded with <code>bulwark fix compensate</code> as waiver <code>${esc(w.id)}</code> — owner ${esc(w.owner)}, approved by ${esc(w.approver)}, review by ${esc(w.expires)}. The finding is mitigated, not fixed.</div>`;
   return `<div class="waiver"><b>Waived</b> by waiver <code>${esc(w.id)}</code> — owner ${esc(w.owner)}, approved by ${esc(w.approver)}, until ${esc(w.expires)}.<br>Justification: ${esc(w.justification)}<br>Compensating control: ${esc(w.compensating_control)}</div>`;
 }
 
@@ -262,6 +265,8 @@ interface RuleAgg {
 
 export interface HtmlOptions {
   compliance?: ComplianceAccumulator;
+  /** The "Zones and conduits" section, rendered by src/zones/html.ts (`report --zones`). */
+  zones?: string;
 }
 
 export function htmlRenderer(meta: ReportMeta, opts: HtmlOptions = {}): Renderer {
@@ -414,9 +419,26 @@ export function htmlRenderer(meta: ReportMeta, opts: HtmlOptions = {}): Renderer
     ]
       .map(
         (w) =>
-          `<tr><td><code>${esc(w.id)}</code></td><td>${esc([...w.rules].join(', '))}</td><td>${w.assets.size <= 5 ? esc([...w.assets].join(', ')) : w.assets.size}</td><td>${esc(w.owner)}</td><td>${esc(w.approver)}</td><td>${esc(w.expires)}</td><td>${esc(w.justification)}</td><td>${esc(w.compensating_control)}</td></tr>`,
+          `<tr><td><code>${esc(w.id)}</code>${w.kind === 'compensating-control' ? '<br><b>compensating control</b> (fix compensate)' : ''}</td><td>${esc([...w.rules].join(', '))}</td><td>${w.assets.size <= 5 ? esc([...w.assets].join(', ')) : w.assets.size}</td><td>${esc(w.owner)}</td><td>${esc(w.approver)}</td><td>${esc(w.expires)}</td><td>${esc(w.justification)}</td><td>${esc(w.compensating_control)}</td></tr>`,
       )
       .join('')}</table></section>\n`;
+  }
+
+  function changesSection(): string {
+    const list = meta.changes;
+    if (list === undefined) return '';
+    if (list.length === 0)
+      return `<section id="changes"><h2>Changes</h2><p class="muted">No change request was made through Bulwark for the assets in this report.</p></section>\n`;
+    return (
+      `<section id="changes"><h2>Changes</h2><table><tr><th>change</th><th>asset</th><th>status</th><th>requester</th><th>approver</th><th>window</th><th>rules</th></tr>` +
+      list
+        .map(
+          (c) =>
+            `<tr><td><code>${esc(c.id.slice(0, 8))}</code> ${esc(c.title)}</td><td>${esc(c.asset ?? '(mounted root)')}</td><td>${esc(c.status)}</td><td>${esc(c.requester)}</td><td>${esc(c.approver ?? '—')}</td><td>${c.window_start ? `${esc(c.window_start)} – ${esc(c.window_end ?? '')}` : '—'}</td><td>${c.rules.map((r) => `<code>${esc(r)}</code>`).join(' ')}</td></tr>`,
+        )
+        .join('\n') +
+      `</table></section>\n`
+    );
   }
 
   function fleetRules(): string {
@@ -501,7 +523,7 @@ export function htmlRenderer(meta: ReportMeta, opts: HtmlOptions = {}): Renderer
       return (
         `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
         `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">` +
-        `<meta name="generator" content="Bulwark ${esc(meta.version)}"><title>${esc(title)}</title><style>${CSS}</style></head><body>\n` +
+        `<meta name="generator" content="Bulwark ${esc(meta.version)}"><title>${esc(title)}</title><style>${CSS}${opts.zones !== undefined ? ZONES_CSS : ''}</style></head><body>\n` +
         `<header><h1>${esc(title)}</h1><p>Generated ${esc(meta.generated_at)} by Bulwark ${esc(meta.version)} · waivers as of ${esc(meta.waiver_date)} · self-contained: no network needed</p></header>\n<main>\n` +
         (fleet
           ? `<section id="assets" data-scope><h2>Assets</h2>${controls(false, ['fail', 'pass'])}<table><tr><th>asset</th><th>score</th><th>failed</th><th>passed</th><th>waived</th><th>scan</th><th>failed rules</th></tr>\n`
@@ -532,7 +554,9 @@ export function htmlRenderer(meta: ReportMeta, opts: HtmlOptions = {}): Renderer
         charts() +
         (opts.compliance ? complianceSection(opts.compliance.result()) : '') +
         (fleet ? fleetRules() : '') +
+        (opts.zones ?? '') +
         waiverSection() +
+        changesSection() +
         `</main>\n<footer class="muted" style="padding:8px 24px">Bulwark ${esc(meta.version)} — results are the rules' own verdicts as stored; waived failures are shown as waived.</footer>\n<script>${SCRIPT}</script>\n</body></html>\n`
       );
     },

@@ -46,6 +46,22 @@ export interface WaiverInfo {
   compensating_control: string;
   expires: string;
   approver: string;
+  /** `compensating-control` when the waiver was recorded by `bulwark fix compensate` (the audit log says so). */
+  kind?: 'compensating-control';
+}
+
+/** A change request (src/remediate) on an asset in the report's scope. */
+export interface ChangeInfo {
+  id: string;
+  title: string;
+  status: string;
+  asset: string | null;
+  requester: string;
+  approver: string | null;
+  window_start: string | null;
+  window_end: string | null;
+  rules: string[];
+  updated_at: string;
 }
 
 export interface ReportResult {
@@ -132,6 +148,8 @@ export interface ReportMeta {
   rules: ReadonlyMap<string, RuleInfo>;
   /** The fleet's average score per day, oldest first (fleet reports). */
   trend?: { at: string; score: number | null; assets: number }[];
+  /** The change requests of the assets in scope, oldest first (absent: not read). */
+  changes?: ChangeInfo[];
 }
 
 /** A streaming renderer: the concatenation of begin, every asset, and end is the document. */
