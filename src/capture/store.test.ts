@@ -5,66 +5,25 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import pg from 'pg';
 import { BulwarkError } from '../core/errors.js';
-import { Store, type StoreOptions } from '../store/db.js';
+import { Store } from '../store/db.js';
+import { TestStores } from '../store/testing.js';
 import { importCaptures } from './index.js';
 import { findCapture, listCaptures, loadCapture, saveCapture } from './store.js';
 import { layer2Trace, pcapFile, plantTrace } from './testing.js';
 import type { CaptureSummary } from './types.js';
 
-const PG_URL = process.env['BULWARK_TEST_PG'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const RUN = `bulwark_cap_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+const stores = await TestStores.create('src/capture/store.test.ts', 'capture');
 
-async function pgReachable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    await c.query('select 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
-const PG_UP = await pgReachable();
-if (!PG_UP)
-  console.warn(
-    '\n*** SKIPPED: PostgreSQL not reachable at 127.0.0.1:5432 — CI must run the PostgreSQL half of src/capture/store.test.ts ***\n',
-  );
-
-let tmp = '';
-let n = 0;
 let summary: CaptureSummary;
 before(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bw-capture-store-'));
-  const file = path.join(tmp, 'plant.pcap');
+  stores.setUp();
+  const file = path.join(stores.dir, 'plant.pcap');
   fs.writeFileSync(file, pcapFile(layer2Trace(plantTrace()).packets));
   summary = await importCaptures([file]);
 });
-after(async () => {
-  fs.rmSync(tmp, { recursive: true, force: true });
-  if (!PG_UP) return;
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  try {
-    const r = await c.query<{ s: string }>(
-      'select nspname as s from pg_namespace where starts_with(nspname, $1)',
-      [RUN],
-    );
-    for (const { s } of r.rows) await c.query(`drop schema "${s}" cascade`);
-  } finally {
-    await c.end();
-  }
-});
-
-const backends: { name: string; skip: boolean; fresh: () => { location: string; opts: StoreOptions } }[] = [
-  { name: 'sqlite', skip: false, fresh: () => ({ location: path.join(tmp, `s${++n}.db`), opts: {} }) },
-  { name: 'postgres', skip: !PG_UP, fresh: () => ({ location: PG_URL, opts: { schema: `${RUN}_${++n}` } }) },
-];
+after(() => stores.tearDown());
 
 const byKey = <T>(xs: T[], key: (x: T) => string): T[] =>
   [...xs].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
@@ -73,10 +32,12 @@ const flowKey = (f: CaptureSummary['flows'][number]) =>
 const opKey = (o: CaptureSummary['operations'][number]) =>
   `${o.srcIp} ${o.dstIp} ${o.protocol} ${o.code} ${o.name}`;
 
-for (const b of backends) {
+for (const b of stores.backends) {
   describe(
     `stored captures: ${b.name}`,
-    { skip: b.skip ? 'SKIPPED: PostgreSQL not reachable at 127.0.0.1:5432' : false },
+    {
+      skip: b.skip,
+    },
     () => {
       test('a capture round-trips: flows, assets, operations, files, counters, warnings', async () => {
         const where = b.fresh();

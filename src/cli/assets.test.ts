@@ -2,45 +2,18 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import pg from 'pg';
+import { TestStores } from '../store/testing.js';
 import { runBulwark, show, type Run } from './testing.js';
 
-const PG_BASE = process.env['BULWARK_TEST_PG'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const SCHEMA = `bulwark_test_cli_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+const stores = await TestStores.create('src/cli/assets.test.ts', 'assets');
+/** The PostgreSQL store: a URL with a password (trust authentication ignores it) that must never be printed. */
+let pgDb = '';
 
-async function pgReachable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_BASE, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    await c.query(`create schema "${SCHEMA}"`);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
-const PG_UP = await pgReachable();
-if (!PG_UP)
-  console.warn(
-    '\n*** SKIPPED: PostgreSQL not reachable at 127.0.0.1:5432 — CI must run these (the PostgreSQL half of src/cli/assets.test.ts) ***\n',
-  );
-
-/** The connection string with a password (trust authentication ignores it) that must never be printed. */
-function pgUrl(): string {
-  const u = new URL(PG_BASE);
-  u.password = 'hunter2-secret';
-  u.searchParams.set('options', `-c search_path=${SCHEMA}`);
-  return u.toString();
-}
-
-let tmp = '';
-const bulwark = (...args: string[]): Promise<Run> => runBulwark(tmp, args);
+const bulwark = (...args: string[]): Promise<Run> => runBulwark(stores.dir, args);
 
 function makeRoot(name: string): string {
-  const root = path.join(tmp, name);
+  const root = path.join(stores.dir, name);
   const w = (p: string, text: string) => {
     fs.mkdirSync(path.dirname(path.join(root, p)), { recursive: true });
     fs.writeFileSync(path.join(root, p), text);
@@ -53,30 +26,25 @@ function makeRoot(name: string): string {
   return root;
 }
 
-before(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-assets-'));
+before(async () => {
+  stores.setUp();
+  if (stores.pgUp) pgDb = (await stores.pgSchema('hunter2-secret')).url;
 });
-after(async () => {
-  fs.rmSync(tmp, { recursive: true, force: true });
-  if (PG_UP) {
-    const c = new pg.Client({ connectionString: PG_BASE });
-    await c.connect();
-    await c.query(`drop schema if exists "${SCHEMA}" cascade`);
-    await c.end();
-  }
-});
+after(() => stores.tearDown());
 
 for (const backend of ['sqlite', 'postgres'] as const) {
   describe(
     `assets on ${backend}`,
-    { skip: backend === 'postgres' && !PG_UP ? 'PostgreSQL not reachable' : false },
+    {
+      skip: backend === 'postgres' && stores.pgSkip,
+    },
     () => {
-      const db = () => (backend === 'sqlite' ? path.join(tmp, 'assets.db') : pgUrl());
+      const db = () => (backend === 'sqlite' ? path.join(stores.dir, 'assets.db') : pgDb);
       const all = (r: Run) => r.stdout + r.stderr;
 
       test('named image scans attach to one asset; set, list by tag/zone/class, show', async () => {
         for (const mount of ['mnt-a', 'mnt-b']) {
-          const report = path.join(tmp, `${backend}-${mount}.json`);
+          const report = path.join(stores.dir, `${backend}-${mount}.json`);
           const r = await bulwark(
             'scan',
             '--root',

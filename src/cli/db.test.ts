@@ -3,32 +3,15 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { PG_URL, TestStores } from '../store/testing.js';
 import { runBulwark, show, type Run } from './testing.js';
 
-const PG_BASE = process.env['BULWARK_TEST_PG'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const SCHEMA = `bulwark_test_db_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-
-async function pgReachable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_BASE, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    await c.query(`create schema "${SCHEMA}"`);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
-const PG_UP = await pgReachable();
-if (!PG_UP)
-  console.error(
-    '\n*** SKIPPED: PostgreSQL not reachable at 127.0.0.1:5432 — CI must run these (the PostgreSQL half of src/cli/db.test.ts) ***\n',
-  );
+const stores = await TestStores.create('src/cli/db.test.ts', 'dbcli');
+/** The PostgreSQL store: a URL with a password (trust authentication ignores it) that must never be printed. */
+let pgDb = { schema: '', url: '' };
 const hasPgDump = (() => {
   try {
     execFileSync('pg_dump', ['--version']);
@@ -37,26 +20,18 @@ const hasPgDump = (() => {
     return false;
   }
 })();
-if (PG_UP && !hasPgDump)
+if (stores.pgUp && !hasPgDump)
   console.error(
     '\n*** SKIPPED: pg_dump not installed (apt-get install postgresql-client) — the PostgreSQL backup test ***\n',
   );
 
-/** With a password (trust authentication ignores it) that must never be printed. */
-function pgUrl(): string {
-  const u = new URL(PG_BASE);
-  u.password = 'hunter2-secret';
-  u.searchParams.set('options', `-c search_path=${SCHEMA}`);
-  return u.toString();
-}
-
-let tmp = '';
 let root = '';
-const bulwark = (...args: string[]): Promise<Run> => runBulwark(tmp, args);
+const bulwark = (...args: string[]): Promise<Run> => runBulwark(stores.dir, args);
 
-before(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-dbcli-'));
-  root = path.join(tmp, 'root');
+before(async () => {
+  stores.setUp();
+  if (stores.pgUp) pgDb = await stores.pgSchema('hunter2-secret');
+  root = path.join(stores.dir, 'root');
   const w = (p: string, text: string) => {
     fs.mkdirSync(path.dirname(path.join(root, p)), { recursive: true });
     fs.writeFileSync(path.join(root, p), text);
@@ -66,22 +41,16 @@ before(() => {
   w('/etc/passwd', 'root:x:0:0:root:/root:/bin/bash\n');
   w('/etc/shadow', 'root:*:19000:0:99999:7:::\n');
 });
-after(async () => {
-  fs.rmSync(tmp, { recursive: true, force: true });
-  if (PG_UP) {
-    const c = new pg.Client({ connectionString: PG_BASE });
-    await c.connect();
-    await c.query(`drop schema if exists "${SCHEMA}" cascade`);
-    await c.end();
-  }
-});
+after(() => stores.tearDown());
 
 for (const backend of ['sqlite', 'postgres'] as const) {
   describe(
     `db commands on ${backend}`,
-    { skip: backend === 'postgres' && !PG_UP ? 'PostgreSQL not reachable' : false },
+    {
+      skip: backend === 'postgres' && stores.pgSkip,
+    },
     () => {
-      const db = () => (backend === 'sqlite' ? path.join(tmp, 'store.db') : pgUrl());
+      const db = () => (backend === 'sqlite' ? path.join(stores.dir, 'store.db') : pgDb.url);
       const scan = () => bulwark('scan', '--root', root, '--db', db(), '--no-report', '-q');
 
       test('info: backend, location without password, schema version, rows; check: ok', async () => {
@@ -111,17 +80,17 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       });
 
       test('check: a scan missing results is reported, exit 3', async () => {
-        const where = backend === 'sqlite' ? path.join(tmp, 'damaged.db') : db();
+        const where = backend === 'sqlite' ? path.join(stores.dir, 'damaged.db') : db();
         if (backend === 'sqlite') {
           assert.equal((await bulwark('scan', '--root', root, '--db', where, '--no-report', '-q')).code, 0);
           const raw = new Database(where);
           raw.prepare('delete from results where rowid in (select rowid from results limit 1)').run();
           raw.close();
         } else {
-          const c = new pg.Client({ connectionString: PG_BASE });
+          const c = new pg.Client({ connectionString: PG_URL });
           await c.connect();
           await c.query(
-            `delete from "${SCHEMA}".results where ctid in (select ctid from "${SCHEMA}".results limit 1)`,
+            `delete from "${pgDb.schema}".results where ctid in (select ctid from "${pgDb.schema}".results limit 1)`,
           );
           await c.end();
         }
@@ -136,7 +105,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         'backup: online while a scan writes, 0600, verified, never overwrites without --force',
         { skip: backend === 'postgres' && !hasPgDump ? 'pg_dump not installed' : false },
         async () => {
-          const out = path.join(tmp, `${backend}-backup.${backend === 'sqlite' ? 'db' : 'dump'}`);
+          const out = path.join(stores.dir, `${backend}-backup.${backend === 'sqlite' ? 'db' : 'dump'}`);
           assert.equal((await scan()).code, 0);
           // A writer running at the same time as the backup.
           const [w, r] = await Promise.all([
@@ -155,7 +124,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           assert.equal(res.out, out);
           assert.ok((res.counts['scans'] ?? 0) >= 1);
           assert.deepEqual(
-            fs.readdirSync(tmp).filter((f) => f.endsWith('.tmp')),
+            fs.readdirSync(stores.dir).filter((f) => f.endsWith('.tmp')),
             [],
             'no temporary file left',
           );

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { BulwarkError } from '../core/errors.js';
-import { canonicalRuleId } from '../engine/profile.js';
+import { requireRuleId } from '../engine/profile.js';
 import { today } from '../core/waiver.js';
 import type { Store } from '../store/db.js';
 import type { Plan } from '../remediate/types.js';
@@ -332,13 +332,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         const { actorName } = await import('../remediate/prepare.js');
         const { appendAudit } = await import('../remediate/store.js');
         const actor = actorName(o.by);
-        const rule = canonicalRuleId(catalogue, o.rule);
-        if (!rule)
-          throw new BulwarkError(
-            'BW_RULE_NOT_FOUND',
-            `unknown rule "${o.rule}"`,
-            'check the id with `bulwark rules list`',
-          );
+        const rule = requireRuleId(catalogue, o.rule);
         const approver = o.approver ?? actor;
         if (o.approver && o.approver === actor)
           throw new BulwarkError(

@@ -3,36 +3,25 @@
  * history. Thin: parsing is src/import/, the asset lookup and the scan's shape are src/import/save.ts, the
  * write is the store's one transaction.
  */
-import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { BulwarkError } from '../core/errors.js';
 import { findImportAsset, importOutcome } from '../import/save.js';
 import { MAX_IMPORT_BYTES, type ImportedScan } from '../import/types.js';
-import { withStore } from './common.js';
+import { readBoundedFile, withStore } from './common.js';
 
 const DB_HELP = 'database: SQLite file or postgres:// connection string';
 
 function readReport(file: string): string {
-  let size: number;
-  try {
-    const st = fs.statSync(file);
-    if (!st.isFile()) throw new Error('not a regular file');
-    size = st.size;
-  } catch (e) {
-    throw new BulwarkError(
-      'BW_FILE_UNREADABLE',
-      `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`,
-      'check the path and its permissions',
-      { cause: e },
-    );
-  }
-  if (size > MAX_IMPORT_BYTES)
-    throw new BulwarkError(
-      'BW_IMPORT_INVALID',
-      `${file} is ${size} bytes, more than the ${MAX_IMPORT_BYTES} an import reads`,
-      'import the XCCDF results file rather than a full ARF, or split the report',
-    );
-  return fs.readFileSync(file, 'utf8');
+  return readBoundedFile(
+    file,
+    MAX_IMPORT_BYTES,
+    (size) =>
+      new BulwarkError(
+        'BW_IMPORT_INVALID',
+        `${file} is ${size} bytes, more than the ${MAX_IMPORT_BYTES} an import reads`,
+        'import the XCCDF results file rather than a full ARF, or split the report',
+      ),
+  );
 }
 
 async function importCommand(

@@ -4,9 +4,9 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option, CommanderError } from 'commander';
 import { BulwarkError, formatIssue } from '../core/errors.js';
-import { SEVERITIES, severityRank, type Severity } from '../core/types.js';
+import type { Severity } from '../core/types.js';
 import { loadCatalogueFast } from '../content/catalogue.js';
-import { loadWithPolicies, table, withStore } from './common.js';
+import { failOnOption, failsOn, landsInside, loadWithPolicies, table, withStore } from './common.js';
 import { canonicalRuleId, resolveProfile } from '../engine/profile.js';
 import { FsTarget } from '../targets/target.js';
 import { runScan } from '../scan/run.js';
@@ -63,39 +63,6 @@ function printError(e: BulwarkError): void {
   process.stderr.write(`  hint: ${e.hint}\n`);
 }
 
-/**
- * Where a path really lands: the path with every existing part's symlinks resolved (the nearest
- * existing ancestor through realpath, the rest appended), so a root given through a symlink, a
- * directory not created yet, or a file that is itself a link into the root are all seen for what they are.
- */
-function landing(p: string, depth = 0): string {
-  const rest: string[] = [];
-  let cur = path.resolve(p);
-  for (;;) {
-    try {
-      return path.join(fs.realpathSync(cur), ...rest.reverse());
-    } catch {
-      // A dangling symlink: follow its text (it would be created where it points).
-      try {
-        const t = fs.readlinkSync(cur);
-        if (depth < 40)
-          return landing(path.join(path.resolve(path.dirname(cur), t), ...rest.reverse()), depth + 1);
-      } catch {
-        // not a link either: it does not exist yet
-      }
-      const parent = path.dirname(cur);
-      if (parent === cur) return path.join(cur, ...rest.reverse());
-      rest.push(path.basename(cur));
-      cur = parent;
-    }
-  }
-}
-
-function isInside(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
 function progress(enabled: boolean) {
   const tty = process.stderr.isTTY;
   let last = '';
@@ -149,7 +116,7 @@ async function scanCommand(flags: ScanFlags, profileExplicit: boolean): Promise<
       ['database', dbPath && !isPostgresUrl(dbPath) ? dbPath : null],
       ['report', reportPath],
     ] as const)
-      if (p && isInside(landing(p), target.root))
+      if (p && landsInside(p, target.root))
         throw new BulwarkError(
           'BW_WRITE_INSIDE_TARGET',
           `the ${what} ${p} would be written inside the scanned root ${target.root}`,
@@ -223,17 +190,7 @@ async function scanCommand(flags: ScanFlags, profileExplicit: boolean): Promise<
     printError(dbError);
     return EXIT.db;
   }
-  if (flags.failOn) {
-    const min = severityRank(flags.failOn);
-    // A waived failure is an accepted deviation: it does not fail the run.
-    const n = scan.results.filter(
-      (r) => r.status === 'fail' && severityRank(r.severity) >= min && !waiverFor?.(r.rule),
-    ).length;
-    if (n > 0) {
-      process.stderr.write(`bulwark: ${n} failed rule(s) at or above ${flags.failOn} (--fail-on)\n`);
-      return EXIT.findings;
-    }
-  }
+  if (failsOn(scan.results, flags.failOn, waiverFor)) return EXIT.findings;
   return EXIT.ok;
 }
 
@@ -296,11 +253,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(
       new Option('--format <format>', 'what to print on stdout').choices(['text', 'json']).default('text'),
     )
-    .addOption(
-      new Option('--fail-on <severity>', 'exit 1 when a rule of this severity or higher fails').choices([
-        ...SEVERITIES,
-      ]),
-    )
+    .addOption(failOnOption())
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (flags: ScanFlags, cmd: Command) => {
       setExit(await scanCommand(flags, cmd.getOptionValueSource('profile') === 'cli'));

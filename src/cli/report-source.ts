@@ -11,7 +11,7 @@ import { canonicalRuleId } from '../engine/profile.js';
 import { summarise } from '../engine/score.js';
 import type { Rule } from '../engine/rule.js';
 import type { AssetReport, ReportMeta, ReportResult, RuleInfo } from '../report/model.js';
-import type { AssetTable, ResultTable, ScanTable, Store } from '../store/db.js';
+import { toAsset, type ResultTable, type ScanTable, type Store } from '../store/db.js';
 import type { Asset } from '../core/asset.js';
 import { isExpired, waiverIndex } from '../core/waiver.js';
 
@@ -64,38 +64,6 @@ type ScanRow = Pick<
   | 'score'
   | 'counts'
 >;
-
-function parseList(t: string): string[] {
-  try {
-    const v: unknown = JSON.parse(t);
-    return Array.isArray(v) ? v.map(String) : [];
-  } catch {
-    return [];
-  }
-}
-
-function toAssetRow(r: AssetTable): Asset {
-  return {
-    id: r.id,
-    name: r.name,
-    kind: r.kind,
-    machine_id: r.machine_id,
-    hostname: r.hostname,
-    macs: parseList(r.macs),
-    serial: r.serial,
-    ips: parseList(r.ips),
-    owner: r.owner,
-    site: r.site,
-    zone: r.zone,
-    criticality: r.criticality as Asset['criticality'],
-    tags: parseList(r.tags),
-    device_class: r.device_class as Asset['device_class'],
-    modifiability: r.modifiability as Asset['modifiability'],
-    vendor_notes: r.vendor_notes,
-    created_at: r.created_at,
-    updated_at: r.updated_at,
-  };
-}
 
 export async function openSource(
   store: Store,
@@ -193,7 +161,7 @@ export async function openSource(
       .selectAll()
       .where('id', 'in', [...new Set(refs.map((r) => r.asset_id))])
       .execute();
-    const assets = new Map(assetRows.map((r) => [r.id, toAssetRow(r)]));
+    const assets = new Map(assetRows.map((r) => [r.id, toAsset(r)]));
     const scanRows = await store.db
       .selectFrom('scans')
       .select([

@@ -7,12 +7,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { Option } from 'commander';
 import { BulwarkError } from '../core/errors.js';
-import { SEVERITIES, severityRank, type Severity } from '../core/types.js';
+import { severityRank, type Severity } from '../core/types.js';
 import { resolveDbLocation, isPostgresUrl } from '../store/path.js';
 import { FsTarget, type Target } from '../targets/target.js';
-import { table } from './common.js';
+import { failOnOption, failsOn, landsInside, readBoundedFile, table } from './common.js';
 import type { OvalBackend, XccdfResult } from '../scap/engine.js';
 import type { OvalProber } from '../scap/oval/types.js';
 import type { OvalDocument } from '../scap/oval/index.js';
@@ -22,26 +21,16 @@ import type { ScapSource } from '../scap/source.js';
 const MAX_CONTENT_BYTES = 512 * 1024 * 1024;
 
 function readContent(file: string): string {
-  let size: number;
-  try {
-    const st = fs.statSync(file);
-    if (!st.isFile()) throw new Error('not a regular file');
-    size = st.size;
-  } catch (e) {
-    throw new BulwarkError(
-      'BW_FILE_UNREADABLE',
-      `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`,
-      'check the path and its permissions',
-      { cause: e },
-    );
-  }
-  if (size > MAX_CONTENT_BYTES)
-    throw new BulwarkError(
-      'BW_CONTENT_INVALID',
-      `${file} is ${size} bytes, more than the ${MAX_CONTENT_BYTES} Bulwark reads`,
-      'give a single datastream or XCCDF file',
-    );
-  return fs.readFileSync(file, 'utf8');
+  return readBoundedFile(
+    file,
+    MAX_CONTENT_BYTES,
+    (size) =>
+      new BulwarkError(
+        'BW_CONTENT_INVALID',
+        `${file} is ${size} bytes, more than the ${MAX_CONTENT_BYTES} Bulwark reads`,
+        'give a single datastream or XCCDF file',
+      ),
+  );
 }
 
 /** A reader of plain file names in `dir` only (no path, no symlink leading out of it). */
@@ -116,27 +105,6 @@ async function identity(target: Target) {
   return { hostname, machineId, macs: [...macs].sort(), ips: [...ips].sort() };
 }
 
-function isInside(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
-/** Where a path to be written really lands (its existing ancestor's symlinks resolved). */
-function landing(p: string): string {
-  const rest: string[] = [];
-  let cur = path.resolve(p);
-  for (;;) {
-    try {
-      return path.join(fs.realpathSync(cur), ...rest.reverse());
-    } catch {
-      const parent = path.dirname(cur);
-      if (parent === cur) return path.join(cur, ...rest.reverse());
-      rest.push(path.basename(cur));
-      cur = parent;
-    }
-  }
-}
-
 function writeOut(file: string, text: string): void {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
@@ -189,7 +157,7 @@ async function evalCommand(file: string, flags: EvalFlags, version: string): Pro
       ['ARF', flags.arf],
       ['report', flags.report],
     ] as const)
-      if (p && isInside(landing(p), target.root))
+      if (p && landsInside(p, target.root))
         throw new BulwarkError(
           'BW_WRITE_INSIDE_TARGET',
           `the ${what} file ${p} would be written inside the assessed root ${target.root}`,
@@ -360,14 +328,7 @@ async function evalCommand(file: string, flags: EvalFlags, version: string): Pro
     process.stdout.write(lines.join('\n') + '\n');
   }
   if (dbError) throw dbError;
-  if (flags.failOn) {
-    const min = severityRank(flags.failOn);
-    const n = outcome.results.filter((r) => r.status === 'fail' && severityRank(r.severity) >= min).length;
-    if (n > 0) {
-      process.stderr.write(`bulwark: ${n} failed rule(s) at or above ${flags.failOn} (--fail-on)\n`);
-      return 1;
-    }
-  }
+  if (failsOn(outcome.results, flags.failOn)) return 1;
   return 0;
 }
 
@@ -457,11 +418,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--datastream-id <id>', 'the data-stream to use when the collection has several')
     .option('--benchmark-id <id>', 'the Benchmark (or its component-ref id) to use when there are several')
     .option('--cpe <file>', 'CPE dictionary for a plain XCCDF file (its OVAL beside it), as oscap --cpe')
-    .addOption(
-      new Option('--fail-on <severity>', 'exit 1 when a rule of this severity or higher fails').choices([
-        ...SEVERITIES,
-      ]),
-    )
+    .addOption(failOnOption())
     .option('--timings', 'print per-phase timings')
     .option('--json', 'JSON on stdout')
     .option('-q, --quiet', 'no progress or warnings on stderr')

@@ -5,7 +5,7 @@
 import { Command, Option } from 'commander';
 import { BulwarkError } from '../core/errors.js';
 import { formatScope, isCalendarDate, parseScope, today, type Waiver } from '../core/waiver.js';
-import { canonicalRuleId, type Catalogue } from '../engine/profile.js';
+import { canonicalRuleId, requireRuleId, type Catalogue } from '../engine/profile.js';
 import { diffFacts, type FactDrift } from '../report/drift.js';
 import { loadWithPolicies, table, withStore } from './common.js';
 import { fmtToolScore } from './continuity.js';
@@ -38,13 +38,7 @@ interface AddFlags {
 
 async function addWaiver(o: AddFlags): Promise<Waiver> {
   const { catalogue } = await loadWithPolicies(o.policy ?? []);
-  const rule = canonicalRuleId(catalogue, o.rule);
-  if (!rule)
-    throw new BulwarkError(
-      'BW_RULE_NOT_FOUND',
-      `unknown rule "${o.rule}"`,
-      'check the id with `bulwark rules list`',
-    );
+  const rule = requireRuleId(catalogue, o.rule);
   const scope = parseScope(o.scope);
   if (!scope)
     throw new BulwarkError(

@@ -34,6 +34,18 @@ export function canonicalRuleId(cat: Catalogue, id: string): string | undefined 
   return cat.aliases.get(id);
 }
 
+/** The rule's id (given an id or an old alias), or BW_RULE_NOT_FOUND. */
+export function requireRuleId(cat: Catalogue, id: string): string {
+  const found = canonicalRuleId(cat, id);
+  if (!found)
+    throw new BulwarkError(
+      'BW_RULE_NOT_FOUND',
+      `unknown rule "${id}"`,
+      'check the id with `bulwark rules list`',
+    );
+  return found;
+}
+
 /** Applies `select` entries in order: `*`, `area:<name>`, a rule id (or alias), each negated with `!`. */
 export function applySelect(
   cat: Catalogue,
@@ -123,20 +135,7 @@ export function resolveProfile(
   let ids = [...selected];
   if (onlyRules && onlyRules.length > 0) {
     // A rule named twice (or by id and alias) runs once: results are keyed by rule.
-    ids = [
-      ...new Set(
-        onlyRules.map((r) => {
-          const id = canonicalRuleId(cat, r);
-          if (!id)
-            throw new BulwarkError(
-              'BW_RULE_NOT_FOUND',
-              `unknown rule "${r}"`,
-              'check the id with `bulwark rules list`',
-            );
-          return id;
-        }),
-      ),
-    ];
+    ids = [...new Set(onlyRules.map((r) => requireRuleId(cat, r)))];
   }
   return ids.sort().map((id) => selectionFor(cat.rules.get(id)!, params, severity[id]));
 }

@@ -1,6 +1,6 @@
 /** Where a plan's findings come from: a stored scan, an asset's latest scan, or a fresh scan of the target. */
 import { BulwarkError } from '../core/errors.js';
-import { canonicalRuleId, resolveProfile, type Catalogue } from '../engine/profile.js';
+import { requireRuleId, resolveProfile, type Catalogue } from '../engine/profile.js';
 import { runScan } from '../scan/run.js';
 import { FsTarget } from '../targets/target.js';
 import type { Store } from '../store/db.js';
@@ -20,16 +20,7 @@ export interface PrepareOptions {
 }
 
 export async function preparePlan(o: PrepareOptions): Promise<Plan> {
-  const ruleIds = o.rules?.map((r) => {
-    const id = canonicalRuleId(o.catalogue, r);
-    if (!id)
-      throw new BulwarkError(
-        'BW_RULE_NOT_FOUND',
-        `unknown rule "${r}"`,
-        'check the id with `bulwark rules list`',
-      );
-    return id;
-  });
+  const ruleIds = o.rules?.map((r) => requireRuleId(o.catalogue, r));
   let scanId = o.scanId;
   const asset = o.asset ? await o.store.findAsset(o.asset) : undefined;
   if (!scanId && asset && !o.root) {

@@ -5,12 +5,9 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import pg from 'pg';
 import { sql } from 'kysely';
-import { Store, type StoreOptions } from '../store/db.js';
+import { Store } from '../store/db.js';
+import { TestStores } from '../store/testing.js';
 import {
   appendAudit,
   canonicalJson,
@@ -29,51 +26,11 @@ import {
 } from './store.js';
 import type { Plan } from './types.js';
 
-const PG_URL = process.env['BULWARK_TEST_PG'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const RUN = `bulwark_rem_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-
-async function pgReachable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
-const PG_UP = await pgReachable();
-if (!PG_UP)
-  console.error(
-    '\n*** SKIPPED: PostgreSQL not reachable at 127.0.0.1:5432 — the PostgreSQL half of src/remediate/store.test.ts did not run ***\n',
-  );
-
-let tmp = '';
-let n = 0;
-const backends: { name: string; skip: boolean; fresh(): { location: string; opts: StoreOptions } }[] = [
-  { name: 'sqlite', skip: false, fresh: () => ({ location: path.join(tmp, `r${++n}.db`), opts: {} }) },
-  { name: 'postgres', skip: !PG_UP, fresh: () => ({ location: PG_URL, opts: { schema: `${RUN}_${++n}` } }) },
-];
-
+const stores = await TestStores.create('src/remediate/store.test.ts', 'remediate');
 before(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bw-rem-store-'));
+  stores.setUp();
 });
-after(async () => {
-  fs.rmSync(tmp, { recursive: true, force: true });
-  if (!PG_UP) return;
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  try {
-    const r = await c.query<{ s: string }>(
-      'select nspname as s from pg_namespace where starts_with(nspname, $1)',
-      [RUN],
-    );
-    for (const { s } of r.rows) await c.query(`drop schema "${s}" cascade`);
-  } finally {
-    await c.end();
-  }
-});
+after(() => stores.tearDown());
 
 const plan = (id: string): Plan => ({
   format: 'bulwark-plan/1',
@@ -102,8 +59,8 @@ test('canonical JSON: key order does not matter, values do', () => {
   assert.equal(canonicalJson({ a: 1, b: 2 }), canonicalJson({ b: 2, a: 1 }));
 });
 
-for (const b of backends) {
-  describe(`remediation store: ${b.name}`, { skip: b.skip ? 'PostgreSQL not reachable' : false }, () => {
+for (const b of stores.backends) {
+  describe(`remediation store: ${b.name}`, { skip: b.skip }, () => {
     const open = async () => {
       const w = b.fresh();
       return Store.open(w.location, w.opts);

@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Evidence, FactStatus, ResultStatus, Severity } from '../core/types.js';
+import type { ScoreSummary } from '../engine/score.js';
 
 /** The status a report shows: the rule's own verdict, or `waived` for a failure covered by a waiver in force. */
 export type ShownStatus = ResultStatus | 'waived';
@@ -121,14 +122,8 @@ export interface AssetReport {
   facts?: FactSummary[];
 }
 
-export interface ScoreExplained {
-  score: number | null;
-  formula: string;
-  weights: Record<Severity, number>;
-  counts: Record<ResultStatus, number>;
-  failedBySeverity: Record<Severity, number>;
-  costliest: { rule: string; title: string; severity: Severity; points: number }[];
-}
+/** The score with how it was reached: the engine's summary, as stored with the scan. */
+export type ScoreExplained = ScoreSummary;
 
 export interface FactSummary {
   key: string;

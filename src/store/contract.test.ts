@@ -5,36 +5,15 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { BulwarkError } from '../core/errors.js';
 import { Store, type StoreOptions } from './db.js';
 import { redactDbLocation, resolveDbLocation } from './path.js';
-import { fixtureScan, MACHINE_A, MACHINE_B } from './testing.js';
+import { fixtureScan, MACHINE_A, MACHINE_B, PG_URL, TestStores } from './testing.js';
 
-const PG_URL = process.env['BULWARK_TEST_PG'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const RUN = `bulwark_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-
-async function pgReachable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    await c.query('select 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
-const PG_UP = await pgReachable();
-if (!PG_UP)
-  console.warn(
-    '\n*** SKIPPED: PostgreSQL not reachable at 127.0.0.1:5432 — CI must run these (the PostgreSQL half of src/store/contract.test.ts) ***\n',
-  );
+const stores = await TestStores.create('src/store/contract.test.ts', 'contract');
 
 async function rejectsWith(p: Promise<unknown>, code: string): Promise<BulwarkError> {
   try {
@@ -48,55 +27,17 @@ async function rejectsWith(p: Promise<unknown>, code: string): Promise<BulwarkEr
   assert.fail(`expected ${code}`);
 }
 
-interface Backend {
-  name: 'sqlite' | 'postgres';
-  skip: boolean;
-  /** A fresh, empty database: an SQLite file, or a PostgreSQL schema of its own. */
-  fresh(): { location: string; opts: StoreOptions };
-  cleanup(): Promise<void>;
-}
-
-let tmp = '';
-let n = 0;
-const backends: Backend[] = [
-  {
-    name: 'sqlite',
-    skip: false,
-    fresh: () => ({ location: path.join(tmp, `c${++n}.db`), opts: {} }),
-    cleanup: () => Promise.resolve(),
-  },
-  {
-    name: 'postgres',
-    skip: !PG_UP,
-    fresh: () => ({ location: PG_URL, opts: { schema: `${RUN}_${++n}` } }),
-    async cleanup() {
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      try {
-        const r = await c.query<{ s: string }>(
-          'select nspname as s from pg_namespace where starts_with(nspname, $1)',
-          [RUN],
-        );
-        for (const { s } of r.rows) await c.query(`drop schema "${s}" cascade`);
-      } finally {
-        await c.end();
-      }
-    },
-  },
-];
-
 before(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-contract-'));
+  stores.setUp();
 });
-after(async () => {
-  fs.rmSync(tmp, { recursive: true, force: true });
-  if (PG_UP) await backends[1]!.cleanup();
-});
+after(() => stores.tearDown());
 
-for (const b of backends) {
+for (const b of stores.backends) {
   describe(
     `store contract: ${b.name}`,
-    { skip: b.skip ? 'PostgreSQL not reachable at 127.0.0.1:5432' : false },
+    {
+      skip: b.skip,
+    },
     () => {
       const open = async (which = b.fresh(), extra: StoreOptions = {}) =>
         Store.open(which.location, { ...which.opts, ...extra });

@@ -10,18 +10,15 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import pg from 'pg';
 import { Store } from './db.js';
+import { TestStores } from './testing.js';
 
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const MAIN = fileURLToPath(new URL(FROM_SOURCE ? '../cli/main.ts' : '../cli/main.js', import.meta.url));
 const NODE_ARGS = FROM_SOURCE ? ['--import', import.meta.resolve('tsx'), MAIN] : [MAIN];
-const PG_BASE = process.env['BULWARK_TEST_PG'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const SCHEMA = `bulwark_test_crash_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
 const SLOW_MS = 150;
 
 function repoFile(rel: string): string {
@@ -32,34 +29,14 @@ function repoFile(rel: string): string {
 }
 const LYNIS = repoFile('test/fixtures/import/lynis-report.dat');
 
-async function pgReachable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_BASE, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    await c.query(`create schema "${SCHEMA}"`);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
-const PG_UP = await pgReachable();
-if (!PG_UP)
-  console.error(
-    '\n*** SKIPPED: PostgreSQL not reachable at 127.0.0.1:5432 — CI must run these (the PostgreSQL half of src/store/crash.test.ts) ***\n',
-  );
-const pgUrl = () => {
-  const u = new URL(PG_BASE);
-  u.searchParams.set('options', `-c search_path=${SCHEMA}`);
-  return u.toString();
-};
+const stores = await TestStores.create('src/store/crash.test.ts', 'crash');
+let pgDb = '';
 
-let tmp = '';
 let root = '';
-before(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-crash-'));
-  root = path.join(tmp, 'root');
+before(async () => {
+  stores.setUp();
+  if (stores.pgUp) pgDb = (await stores.pgSchema()).url;
+  root = path.join(stores.dir, 'root');
   const w = (p: string, text: string) => {
     fs.mkdirSync(path.dirname(path.join(root, p)), { recursive: true });
     fs.writeFileSync(path.join(root, p), text);
@@ -73,15 +50,7 @@ before(() => {
   w('/etc/ssh/sshd_config', 'PermitRootLogin yes\nPasswordAuthentication yes\n');
   w('/etc/login.defs', 'PASS_MAX_DAYS 99999\nUMASK 022\n');
 });
-after(async () => {
-  fs.rmSync(tmp, { recursive: true, force: true });
-  if (PG_UP) {
-    const c = new pg.Client({ connectionString: PG_BASE });
-    await c.connect();
-    await c.query(`drop schema if exists "${SCHEMA}" cascade`);
-    await c.end();
-  }
-});
+after(() => stores.tearDown());
 
 interface Outcome {
   code: number | null;
@@ -98,7 +67,7 @@ interface Outcome {
 function run(args: string[], kill?: { afterMs: number; inWrite: boolean }): Promise<Outcome> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [...NODE_ARGS, ...args], {
-      cwd: tmp,
+      cwd: stores.dir,
       env: { ...process.env, NO_COLOR: '1', BULWARK_TEST_SLOW_WRITE_MS: String(SLOW_MS) },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -161,9 +130,11 @@ function integrityOk(file: string): void {
 for (const backend of ['sqlite', 'postgres'] as const) {
   describe(
     `kill -9 on ${backend}`,
-    { skip: backend === 'postgres' && !PG_UP ? 'PostgreSQL not reachable' : false },
+    {
+      skip: backend === 'postgres' && stores.pgSkip,
+    },
     () => {
-      const db = () => (backend === 'sqlite' ? path.join(tmp, 'crash.db') : pgUrl());
+      const db = () => (backend === 'sqlite' ? path.join(stores.dir, 'crash.db') : pgDb);
       const scanArgs = () => ['scan', '--root', root, '--db', db(), '--no-report', '-q'];
       const importArgs = () => ['import', 'lynis', LYNIS, '--db', db(), '--asset-name', 'crash-lynis'];
 

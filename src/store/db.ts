@@ -658,7 +658,8 @@ function parseList(text: string): string[] {
   }
 }
 
-function toAsset(r: AssetTable): Asset {
+/** An asset as stored (lists as JSON text) to the Asset the rest of Bulwark uses. */
+export function toAsset(r: AssetTable): Asset {
   return {
     id: r.id,
     name: r.name,

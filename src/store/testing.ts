@@ -1,8 +1,16 @@
-/** Fixtures for store tests: scans with an os fact (machine-id, hostname) and, optionally, interfaces. */
+/**
+ * Fixtures for store tests: scans with an os fact (machine-id, hostname) and, optionally, interfaces; and
+ * TestStores, the SQLite + PostgreSQL databases every test that stores something runs on.
+ */
 import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import pg from 'pg';
 import type { Fact } from '../core/types.js';
 import { summarise } from '../engine/score.js';
 import type { ScanOutcome } from '../scan/run.js';
+import type { StoreOptions } from './db.js';
 
 export const MACHINE_A = '0123456789abcdef0123456789abcdef';
 export const MACHINE_B = 'fedcba9876543210fedcba9876543210';
@@ -119,4 +127,127 @@ export function fixtureScan(opts: ScanFixture = {}): ScanOutcome {
     summary: summarise(results),
     rules: new Map(),
   };
+}
+
+/** The PostgreSQL the tests use: BULWARK_TEST_PG, else database `test` at 127.0.0.1:5432 (trust auth). */
+export const PG_URL = process.env['BULWARK_TEST_PG'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A fresh, empty database: an SQLite file, or a PostgreSQL schema of its own. */
+export interface FreshStore {
+  location: string;
+  opts: StoreOptions;
+}
+
+export interface TestBackend {
+  name: 'sqlite' | 'postgres';
+  /** Why this backend's tests are skipped (PostgreSQL not reachable), or false. */
+  skip: string | false;
+  fresh(): FreshStore;
+}
+
+async function pgReachable(): Promise<boolean> {
+  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await c.connect();
+    await c.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Stores for tests on both backends: SQLite files in a temporary directory, and PostgreSQL at PG_URL with
+ * one fresh schema per case (all dropped by tearDown). When PostgreSQL is not reachable its half is skipped
+ * LOUDLY: CI (.ci/run) starts it, so there it always runs. Call setUp in `before` and tearDown in `after`.
+ */
+export class TestStores {
+  readonly backends: readonly TestBackend[];
+  /** Why the PostgreSQL half is skipped, or false. */
+  readonly pgSkip: string | false;
+  private readonly run: string;
+  private tmp = '';
+  private n = 0;
+
+  private constructor(
+    readonly pgUp: boolean,
+    private readonly tag: string,
+  ) {
+    this.pgSkip = pgUp ? false : 'SKIPPED: PostgreSQL not reachable at 127.0.0.1:5432';
+    this.run = `bulwark_test_${tag}_${String(process.pid)}_${Math.random().toString(36).slice(2, 8)}`;
+    this.backends = [
+      { name: 'sqlite', skip: false, fresh: () => ({ location: this.file(), opts: {} }) },
+      {
+        name: 'postgres',
+        skip: this.pgSkip,
+        fresh: () => ({ location: PG_URL, opts: { schema: this.schemaName() } }),
+      },
+    ];
+  }
+
+  /** `testFile` names the test in the loud message when PostgreSQL is absent; `tag` names its databases. */
+  static async create(testFile: string, tag: string): Promise<TestStores> {
+    const up = await pgReachable();
+    if (!up)
+      console.error(
+        `\n*** SKIPPED: PostgreSQL not reachable at 127.0.0.1:5432 — CI must run the PostgreSQL half of ${testFile} ***\n`,
+      );
+    return new TestStores(up, tag);
+  }
+
+  /** The temporary directory, between setUp and tearDown. */
+  get dir(): string {
+    if (!this.tmp) throw new Error('TestStores.setUp() was not called');
+    return this.tmp;
+  }
+
+  setUp(): void {
+    this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), `bulwark-${this.tag}-`));
+  }
+
+  /**
+   * A fresh PostgreSQL schema, created now, and a connection string that selects it (search_path), for
+   * tests that hand the store to a child process. `password` is added to the URL (trust auth ignores it).
+   */
+  async pgSchema(password?: string): Promise<{ schema: string; url: string }> {
+    const schema = this.schemaName();
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    try {
+      await c.query(`create schema "${schema}"`);
+    } finally {
+      await c.end();
+    }
+    const u = new URL(PG_URL);
+    if (password !== undefined) u.password = password;
+    u.searchParams.set('options', `-c search_path=${schema}`);
+    return { schema, url: u.toString() };
+  }
+
+  /** Removes the temporary directory and every PostgreSQL schema these tests made. */
+  async tearDown(): Promise<void> {
+    if (this.tmp) fs.rmSync(this.tmp, { recursive: true, force: true });
+    if (!this.pgUp) return;
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    try {
+      const r = await c.query<{ s: string }>(
+        'select nspname as s from pg_namespace where starts_with(nspname, $1)',
+        [this.run],
+      );
+      for (const { s } of r.rows) await c.query(`drop schema "${s}" cascade`);
+    } finally {
+      await c.end();
+    }
+  }
+
+  private file(): string {
+    return path.join(this.dir, `s${String(++this.n)}.db`);
+  }
+
+  private schemaName(): string {
+    return `${this.run}_${String(++this.n)}`;
+  }
 }
