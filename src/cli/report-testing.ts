@@ -12,7 +12,8 @@ const REPO = path.resolve(
   ...(import.meta.url.includes('/dist/') ? ['..'] : []),
 );
 export const FIXTURE_ROOT = path.join(REPO, 'test', 'fixtures', 'report', 'root');
-export const SCHEMAS = path.resolve(REPO, '..', 'shared', 'data', 'schemas');
+/** The official SARIF 2.1.0 and OSCAL JSON schemas (copies of ../shared/data/schemas, so a clone anywhere has them). */
+export const SCHEMAS = path.join(REPO, 'test', 'fixtures', 'schemas');
 
 export interface ReportFixture {
   dir: string;

@@ -173,7 +173,9 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           for (const [id, s] of now)
             assert.equal(s.rows, s.declared, `scan ${id} is whole: ${s.rows} of ${s.declared} results`);
           assert.ok(now.size - seen.size <= 1, 'at most the one scan of this run appeared');
-          if (o.signal === 'SIGKILL' && o.writing && now.size > seen.size)
+          // A kill that landed after the commit (a loaded machine can be that slow) is not "inside the write".
+          const committed = o.stderr.includes('test hook: write transaction committed');
+          if (o.signal === 'SIGKILL' && o.writing && !committed && now.size > seen.size)
             assert.fail('a scan killed inside its write transaction must not be visible');
           seen = now;
         }

@@ -844,6 +844,10 @@ function slowWriteMs(): number {
   return Number.isFinite(n) && n > 0 ? Math.min(n, 60_000) : 0;
 }
 const sleepBuffer = new Int32Array(new SharedArrayBuffer(4));
+/** TEST ONLY (see slowWriteMs): says the write transaction has committed, so a kill after it is not "inside". */
+function testCommitted(): void {
+  process.stderr.write('bulwark: test hook: write transaction committed\n');
+}
 function testPause(ms: number, first: boolean): void {
   if (first) process.stderr.write('bulwark: test hook: write transaction open\n');
   Atomics.wait(sleepBuffer, 0, 0, ms);
@@ -1045,13 +1049,15 @@ export class Store {
           }
           return next.value;
         });
-        return write.immediate();
+        const id = write.immediate();
+        if (slow) testCommitted();
+        return id;
       } catch (e) {
         throw this.mapError(e);
       }
     }
     try {
-      return await this.db.transaction().execute(async (trx) => {
+      const id = await this.db.transaction().execute(async (trx) => {
         const steps = saveSteps(this.db, 'postgres', scan, version, opts);
         const slow = slowWriteMs();
         let next = steps.next([]);
@@ -1064,6 +1070,8 @@ export class Store {
         }
         return next.value;
       });
+      if (slowWriteMs()) testCommitted();
+      return id;
     } catch (e) {
       throw this.mapError(e);
     }
