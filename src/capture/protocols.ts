@@ -7,7 +7,7 @@
  * Framed TCP protocols are reassembled per flow and direction: a PDU split across segments is joined (up to
  * PENDING_CAP bytes), several PDUs in one segment are each handled.
  */
-import type { FlowState } from './flows.js';
+import { ipText, type FlowState } from './flows.js';
 import type { Operation, OperationKind, ProtocolName } from './types.js';
 
 const TCP = 6;
@@ -833,6 +833,46 @@ function snmp(b: Buffer, o: number, end: number): boolean {
   const v = o + 1 + l.size;
   return b[v] === 0x02 && b[v + 1] === 1 && b[v + 2]! <= 3;
 }
+/** At most this many DNS answers are noted per flow (the zone checks need which addresses were named). */
+const DNS_NOTES_CAP = 64;
+/** Skips a (possibly compressed) DNS name; returns the offset after it, or -1 when malformed. */
+function dnsSkipName(b: Buffer, o: number, end: number): number {
+  for (let hops = 0; o < end && hops < 128; hops++) {
+    const len = b[o]!;
+    if (len === 0) return o + 1;
+    if ((len & 0xc0) === 0xc0) return o + 2 <= end ? o + 2 : -1;
+    if (len & 0xc0) return -1;
+    o += 1 + len;
+  }
+  return -1;
+}
+/** Notes the A/AAAA addresses of a DNS response (`DNS answer A 10.0.0.5`), so that the zone checks know which
+ *  addresses were reached by name. Names are not recorded. */
+function dnsAnswers(f: FlowState, b: Buffer, o: number, end: number): void {
+  if (o + 12 > end || !(b[o + 2]! & 0x80)) return; // not a response
+  if (f.notes && f.notes.size >= DNS_NOTES_CAP) return;
+  const qd = b.readUInt16BE(o + 4);
+  const an = b.readUInt16BE(o + 6);
+  let p = o + 12;
+  for (let i = 0; i < qd && p >= 0; i++) {
+    p = dnsSkipName(b, p, end);
+    if (p >= 0) p += 4;
+  }
+  for (let i = 0; i < an && p >= 0 && p + 10 <= end && (f.notes?.size ?? 0) < DNS_NOTES_CAP; i++) {
+    p = dnsSkipName(b, p, end);
+    if (p < 0 || p + 10 > end) return;
+    const type = b.readUInt16BE(p);
+    const rdlen = b.readUInt16BE(p + 8);
+    const rd = p + 10;
+    if (rd + rdlen > end) return;
+    if (type === 1 && rdlen === 4) f.note(`DNS answer A ${b[rd]!}.${b[rd + 1]!}.${b[rd + 2]!}.${b[rd + 3]!}`);
+    else if (type === 28 && rdlen === 16) {
+      const w = (k: number): number => b.readUInt32BE(rd + k);
+      f.note(`DNS answer AAAA ${ipText(true, w(0), w(4), w(8), w(12))}`);
+    }
+    p = rd + rdlen;
+  }
+}
 function snmpPdu(f: FlowState, fromClient: boolean, b: Buffer, o: number, end: number, ts: number): void {
   const l = berLen(b, o + 1, end);
   if (!l || b[o] !== 0x30) return;
@@ -1110,6 +1150,11 @@ export function inspect(
     }
     case 'snmp': {
       snmpPdu(f, fromClient, b, o, end, ts);
+      return;
+    }
+    case 'dns': {
+      // DNS over TCP carries a 2-byte length first; only whole messages in one segment are read.
+      if (!fromClient) dnsAnswers(f, b, tcp ? o + 2 : o, end);
       return;
     }
     default:

@@ -637,6 +637,34 @@ export function dnsQuery(name: string): Buffer {
     Buffer.from([0, 0, 1, 0, 1]),
   ]);
 }
+/** A DNS response to `dnsQuery(name)` with one answer per address (A, or AAAA for IPv6 text), names compressed. */
+export function dnsResponse(name: string, addresses: string[]): Buffer {
+  const q = dnsQuery(name);
+  q[2] = 0x81; // QR, RD
+  q[3] = 0x80; // RA
+  q.writeUInt16BE(addresses.length, 6);
+  const answers = addresses.map((a) => {
+    const v6 = a.includes(':');
+    const rdata = v6 ? ipv6Bytes(a) : Buffer.from(a.split('.').map(Number));
+    const rr = Buffer.alloc(12);
+    rr.writeUInt16BE(0xc00c, 0); // pointer to the question's name
+    rr.writeUInt16BE(v6 ? 28 : 1, 2);
+    rr.writeUInt16BE(1, 4);
+    rr.writeUInt32BE(300, 6);
+    rr.writeUInt16BE(rdata.length, 10);
+    return Buffer.concat([rr, rdata]);
+  });
+  return Buffer.concat([q, ...answers]);
+}
+function ipv6Bytes(text: string): Buffer {
+  const [head = '', tail = ''] = text.split('::');
+  const h = head ? head.split(':') : [];
+  const t = text.includes('::') ? (tail ? tail.split(':') : []) : [];
+  const words = [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  const b = Buffer.alloc(16);
+  words.forEach((w, i) => b.writeUInt16BE(parseInt(w, 16), i * 2));
+  return b;
+}
 export const ntpRequest = (): Buffer => {
   const b = Buffer.alloc(48);
   b[0] = 0x23; // version 4, client
