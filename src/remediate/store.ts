@@ -7,7 +7,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Kysely, Migration } from 'kysely';
 import { BulwarkError } from '../core/errors.js';
 import type { Store } from '../store/db.js';
-import { PlanSchema, type Plan } from './types.js';
+// The plan schema (zod) is loaded only where a stored plan is read: the audit log and the migration sit on
+// every scan's path, which stays free of zod.
+import type { Plan } from './types.js';
 import { actorName } from './identity.js';
 
 export interface PlanTable {
@@ -352,7 +354,9 @@ export async function findPlan(store: Store, id: string): Promise<Plan | undefin
     .select('plan')
     .where('id', '=', id)
     .executeTakeFirst();
-  return row ? PlanSchema.parse(JSON.parse(row.plan)) : undefined;
+  if (!row) return undefined;
+  const { PlanSchema } = await import('./types.js');
+  return PlanSchema.parse(JSON.parse(row.plan));
 }
 
 // ------------------------------------------------------------------ applied changes and backups
