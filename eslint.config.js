@@ -2,6 +2,21 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Modules that do I/O: the pure layers may not import them. */
+const IO_MODULES = [
+  'node:fs',
+  'node:fs/*',
+  'fs',
+  'fs/*',
+  'node:child_process',
+  'child_process',
+  'node:net',
+  'net',
+  'node:http',
+  'node:https',
+  'node:dgram',
+];
+
 export default tseslint.config(
   {
     ignores: [
@@ -47,19 +62,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: [
-                'node:fs',
-                'node:fs/*',
-                'fs',
-                'fs/*',
-                'node:child_process',
-                'child_process',
-                'node:net',
-                'net',
-                'node:http',
-                'node:https',
-                'node:dgram',
-              ],
+              group: IO_MODULES,
               message: 'src/zones is pure: the CLI reads files, captures and the store.',
             },
             {
@@ -89,19 +92,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: [
-                'node:fs',
-                'node:fs/*',
-                'fs',
-                'fs/*',
-                'node:child_process',
-                'child_process',
-                'node:net',
-                'net',
-                'node:http',
-                'node:https',
-                'node:dgram',
-              ],
+              group: IO_MODULES,
               message: 'engine and core are pure: no I/O. Read through a collector.',
             },
             {
