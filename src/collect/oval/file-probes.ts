@@ -12,6 +12,22 @@ import type { FsView, Stat } from './fsview.js';
 import { bool, int, item, ItemSink, result, str, unresolved } from './items.js';
 import { walkObject, type FileHit } from './walk.js';
 
+/** The twelve permission-bit entities of a file item (suid … oexec) from a mode. */
+function setModeBits(e: OvalItem['entities'], m: number): void {
+  e.suid = bool((m & 0o4000) !== 0);
+  e.sgid = bool((m & 0o2000) !== 0);
+  e.sticky = bool((m & 0o1000) !== 0);
+  e.uread = bool((m & 0o400) !== 0);
+  e.uwrite = bool((m & 0o200) !== 0);
+  e.uexec = bool((m & 0o100) !== 0);
+  e.gread = bool((m & 0o40) !== 0);
+  e.gwrite = bool((m & 0o20) !== 0);
+  e.gexec = bool((m & 0o10) !== 0);
+  e.oread = bool((m & 0o4) !== 0);
+  e.owrite = bool((m & 0o2) !== 0);
+  e.oexec = bool((m & 0o1) !== 0);
+}
+
 const TYPE_NAMES: Record<FileType, string> = {
   file: 'regular',
   dir: 'directory',
@@ -42,18 +58,7 @@ function fileItem(hit: FileHit, acl: boolean | null | 'absent'): OvalItem {
   e.c_time = int(st.ctime);
   e.m_time = int(st.mtime);
   e.size = int(st.size);
-  e.suid = bool((m & 0o4000) !== 0);
-  e.sgid = bool((m & 0o2000) !== 0);
-  e.sticky = bool((m & 0o1000) !== 0);
-  e.uread = bool((m & 0o400) !== 0);
-  e.uwrite = bool((m & 0o200) !== 0);
-  e.uexec = bool((m & 0o100) !== 0);
-  e.gread = bool((m & 0o40) !== 0);
-  e.gwrite = bool((m & 0o20) !== 0);
-  e.gexec = bool((m & 0o10) !== 0);
-  e.oread = bool((m & 0o4) !== 0);
-  e.owrite = bool((m & 0o2) !== 0);
-  e.oexec = bool((m & 0o1) !== 0);
+  setModeBits(e, m);
   e.has_extended_acl =
     acl === null
       ? [{ value: '', datatype: 'boolean', status: 'not collected' }]
@@ -117,18 +122,7 @@ class ScratchItems {
     const it = hit.isDirItem ? this.dir : this.file;
     const e = it.entities;
     const m = hit.lst.mode;
-    e.suid = bool((m & 0o4000) !== 0);
-    e.sgid = bool((m & 0o2000) !== 0);
-    e.sticky = bool((m & 0o1000) !== 0);
-    e.uread = bool((m & 0o400) !== 0);
-    e.uwrite = bool((m & 0o200) !== 0);
-    e.uexec = bool((m & 0o100) !== 0);
-    e.gread = bool((m & 0o40) !== 0);
-    e.gwrite = bool((m & 0o20) !== 0);
-    e.gexec = bool((m & 0o10) !== 0);
-    e.oread = bool((m & 0o4) !== 0);
-    e.owrite = bool((m & 0o2) !== 0);
-    e.oexec = bool((m & 0o1) !== 0);
+    setModeBits(e, m);
     e.has_extended_acl = bool(acl);
     return it;
   }
