@@ -72,7 +72,18 @@ for (const b of stores.backends) {
             .where('id', '=', s1.id)
             .executeTakeFirstOrThrow();
           assert.ok(Buffer.isBuffer(blob.facts));
-          assert.deepEqual([blob.facts[0], blob.facts[1]], [0x1f, 0x8b], 'gzip-compressed');
+          assert.equal(blob.facts.subarray(0, 4).toString('latin1'), 'BWS2', 'snapshot format 2');
+          // One row per scan gives a fleet re-evaluation every stored verdict; the results agree.
+          const viaColumn = (await store.resultStatusesOf([s1.id])).get(s1.id);
+          assert.deepEqual(viaColumn, new Map(s1.results.map((r) => [r.rule, r.status])));
+          await store.db.updateTable('scans').set({ verdicts: null }).where('id', '=', s1.id).execute();
+          assert.deepEqual(
+            (await store.resultStatusesOf([s1.id])).get(s1.id),
+            viaColumn,
+            'from the results rows',
+          );
+          const rows = await store.snapshotsOf([s1.id]);
+          assert.deepEqual(JSON.parse(rows.get(s1.id)!.verdicts), Object.fromEntries(viaColumn!));
         } finally {
           await store.close();
         }

@@ -56,11 +56,19 @@ test('saves a scan; rescans of the same machine-id attach to the same asset; fac
     assert.ok(listed.every((r) => typeof r.score === 'number'));
     const blob = await store.db
       .selectFrom('scans')
-      .select('facts')
+      .select(['facts', 'verdicts'])
       .where('id', '=', s1.id)
       .executeTakeFirstOrThrow();
-    assert.equal(blob.facts[0], 0x1f, 'facts are stored gzip-compressed');
-    assert.equal(blob.facts[1], 0x8b);
+    assert.equal(
+      blob.facts.subarray(0, 4).toString('latin1'),
+      'BWS2',
+      'facts are stored in snapshot format 2',
+    );
+    assert.deepEqual(
+      JSON.parse(blob.verdicts ?? 'null'),
+      Object.fromEntries(s1.results.map((r) => [r.rule, r.status])),
+      'the verdicts are stored with the scan',
+    );
   } finally {
     await store.close();
   }

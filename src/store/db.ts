@@ -6,7 +6,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { gzipSync, gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import {
   Kysely,
@@ -37,6 +36,7 @@ import {
 import type { ScanOutcome } from '../scan/run.js';
 import { dbPassword, isPostgresUrl, redactDbLocation, scrubPassword } from './path.js';
 import { remediationMigration } from '../remediate/store.js';
+import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
 
 export type Backend = 'sqlite' | 'postgres';
 
@@ -79,7 +79,10 @@ export interface ScanTable {
   bulwark_version: string;
   score: number | null;
   counts: string;
+  /** The fact snapshot the scan was evaluated from (src/store/snapshot.ts). */
   facts: Buffer;
+  /** JSON object rule id → status, as in the results (null for scans stored before migration 0008). */
+  verdicts: string | null;
   /** An imported scan: the tool's own score, its scoring system and maximum (null for Bulwark's scans). */
   tool_score: number | null;
   tool_score_system: string | null;
@@ -417,6 +420,14 @@ function migrationsFor(backend: Backend): Record<string, Migration> {
     },
     // Remediation: plans, applied changes and backups, change requests, audit log (src/remediate/store.ts).
     '0007_remediation': remediationMigration(backend),
+    '0008_indexed_snapshots': {
+      // Scans from now on store their snapshot indexed by fact with content hashes (src/store/snapshot.ts:
+      // format 2; format 1 is still read) and their verdicts as one JSON object, so a fleet re-evaluation reads
+      // one row per scan instead of one per result.
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('scans').addColumn('verdicts', 'text').execute();
+      },
+    },
   };
 }
 
@@ -623,9 +634,9 @@ export function serialOf(facts: readonly Fact[]): string | null {
   return null;
 }
 
-/** A stored fact snapshot (gzip-compressed JSON) → its facts. */
+/** A stored fact snapshot (either format: src/store/snapshot.ts) → its facts. */
 export function decodeFacts(blob: Uint8Array): Fact[] {
-  return JSON.parse(gunzipSync(blob).toString('utf8')) as Fact[];
+  return decodeSnapshot(blob);
 }
 
 export function identityOf(scan: ScanOutcome, assetName?: string): Identity {
@@ -647,6 +658,19 @@ export function identityOf(scan: ScanOutcome, assetName?: string): Identity {
   const kind = scan.target.kind === 'live' ? 'host' : 'image';
   const name = assetName ?? (scan.target.kind === 'live' ? (hostname ?? 'localhost') : scan.target.root);
   return { kind, machineId, serial: serialOf(scan.facts), hostname, macs, ips: [], name };
+}
+
+/** A scan's verdicts column → rule id → status; undefined when it is not the object it should be. */
+function parseVerdicts(text: string): Map<string, string> | undefined {
+  try {
+    const v: unknown = JSON.parse(text);
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+    const out = new Map<string, string>();
+    for (const [rule, status] of Object.entries(v)) if (typeof status === 'string') out.set(rule, status);
+    return out;
+  } catch {
+    return undefined;
+  }
 }
 
 function parseList(text: string): string[] {
@@ -806,7 +830,8 @@ function* saveSteps(
       bulwark_version: version,
       score: scan.summary.score,
       counts: JSON.stringify(scan.summary.counts),
-      facts: gzipSync(JSON.stringify(scan.facts)),
+      facts: encodeSnapshot(scan.facts),
+      verdicts: JSON.stringify(Object.fromEntries(scan.results.map((r) => [r.rule, r.status]))),
       tool_score: opts.toolScore?.value ?? null,
       tool_score_system: opts.toolScore?.system ?? null,
       tool_score_max: opts.toolScore?.maximum ?? null,
@@ -1104,37 +1129,68 @@ export class Store {
   }
 
   /**
-   * The fact snapshots of several scans, still compressed (decodeFacts opens one): a fleet re-evaluation reads
-   * them a batch at a time and decompresses one at a time, so memory stays bounded by the batch.
+   * What a fleet re-evaluation needs of several scans, in one query per 500: each one's fact snapshot, still
+   * compressed (src/store/snapshot.ts opens it), and its stored verdicts as a JSON object rule id → status (from
+   * the results for scans stored before migration 0008). Read a batch at a time, memory stays bounded.
    */
-  async snapshotBlobs(scanIds: readonly string[]): Promise<Map<string, Uint8Array>> {
-    const out = new Map<string, Uint8Array>();
+  async snapshotsOf(
+    scanIds: readonly string[],
+  ): Promise<Map<string, { facts: Uint8Array; verdicts: string }>> {
+    const out = new Map<string, { facts: Uint8Array; verdicts: string }>();
+    const fail = (e: unknown) => {
+      throw this.mapError(e);
+    };
     for (let i = 0; i < scanIds.length; i += 500) {
       const rows = await this.db
         .selectFrom('scans')
-        .select(['id', 'facts'])
+        .select(['id', 'facts', 'verdicts'])
         .where('id', 'in', scanIds.slice(i, i + 500))
         .execute()
-        .catch((e: unknown) => {
-          throw this.mapError(e);
+        .catch(fail);
+      const older = rows.filter((r) => r.verdicts === null);
+      const olderVerdicts =
+        older.length > 0 ? await this.resultStatusesOf(older.map((r) => r.id)) : undefined;
+      for (const r of rows) {
+        const old = olderVerdicts?.get(r.id);
+        out.set(r.id, {
+          facts: r.facts,
+          verdicts: old ? JSON.stringify(Object.fromEntries(old)) : r.verdicts!,
         });
-      for (const r of rows) out.set(r.id, r.facts);
+      }
     }
     return out;
   }
 
-  /** The stored verdicts of several scans, by scan id then rule id (one query per 500 scans). */
+  /**
+   * The stored verdicts of several scans, by scan id then rule id: from each scan's verdicts column (one row per
+   * scan), or from its results for scans stored before migration 0008 (one query per 500 scans).
+   */
   async resultStatusesOf(scanIds: readonly string[]): Promise<Map<string, Map<string, string>>> {
     const out = new Map<string, Map<string, string>>(scanIds.map((id) => [id, new Map()]));
+    const fail = (e: unknown) => {
+      throw this.mapError(e);
+    };
     for (let i = 0; i < scanIds.length; i += 500) {
+      const ids = scanIds.slice(i, i + 500);
+      const compact = await this.db
+        .selectFrom('scans')
+        .select(['id', 'verdicts'])
+        .where('id', 'in', ids)
+        .execute()
+        .catch(fail);
+      const older: string[] = [];
+      for (const r of compact) {
+        const parsed = r.verdicts === null ? undefined : parseVerdicts(r.verdicts);
+        if (parsed) out.set(r.id, parsed);
+        else older.push(r.id);
+      }
+      if (older.length === 0) continue;
       const rows = await this.db
         .selectFrom('results')
         .select(['scan_id', 'rule_id', 'status'])
-        .where('scan_id', 'in', scanIds.slice(i, i + 500))
+        .where('scan_id', 'in', older)
         .execute()
-        .catch((e: unknown) => {
-          throw this.mapError(e);
-        });
+        .catch(fail);
       for (const r of rows) out.get(r.scan_id)?.set(r.rule_id, r.status);
     }
     return out;
@@ -1142,15 +1198,7 @@ export class Store {
 
   /** The stored verdicts of one scan, by rule id (as stored: a rule renamed since appears under its old id). */
   async loadResultStatuses(scanId: string): Promise<Map<string, string>> {
-    const rows = await this.db
-      .selectFrom('results')
-      .select(['rule_id', 'status'])
-      .where('scan_id', '=', scanId)
-      .execute()
-      .catch((e: unknown) => {
-        throw this.mapError(e);
-      });
-    return new Map(rows.map((r) => [r.rule_id, r.status]));
+    return (await this.resultStatusesOf([scanId])).get(scanId) ?? new Map<string, string>();
   }
 
   /**
