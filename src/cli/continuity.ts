@@ -8,11 +8,11 @@
 import { Command, Option } from 'commander';
 import { BulwarkError } from '../core/errors.js';
 import { DEVICE_CLASSES, type Asset } from '../core/asset.js';
-import type { ResultStatus } from '../core/types.js';
 import { canonicalRuleId } from '../engine/profile.js';
-import { isExpired, today, waiverIndex, type Waiver } from '../core/waiver.js';
+import { isExpired, today, type Waiver } from '../core/waiver.js';
 import { loadWithPolicies, table, withStore } from './common.js';
-import { makeEvaluator, select, type SelectionSpec, type SnapshotVerdicts } from './evaluate-fleet.js';
+import { makeEvaluator, select, type SelectionSpec } from './evaluate-fleet.js';
+import { fmtDelta, fmtScore } from './evaluate-assess.js';
 import type { RankedScan, Store, ToolScore } from '../store/db.js';
 
 const DB_HELP = 'database: SQLite file or postgres:// connection string';
@@ -36,7 +36,6 @@ async function selectAssets(store: Store, selector: string): Promise<string[]> {
   return [(await store.findAsset(selector)).id];
 }
 
-const fmtScore = (s: number | null) => (s === null ? 'n/a' : String(s));
 /** Another tool's own score, with its scale and system: `70.8/100 (OpenSCAP xccdf default)`. */
 export function fmtToolScore(t: ToolScore | null): string {
   if (t === null) return '-';
@@ -48,44 +47,6 @@ export function fmtToolScore(t: ToolScore | null): string {
         : t.system;
   return `${t.value}/${t.maximum} (${system})`;
 }
-const fmtDelta = (d: number | null) => (d === null ? '-' : d > 0 ? `+${d}` : d === 0 ? '±0' : String(d));
-
-interface Change {
-  rule: string;
-  was: string;
-  now: ResultStatus;
-}
-
-interface AssetEvaluation {
-  asset: { id: string; name: string };
-  scan: { id: string; started_at: string; mode: string; profile: string; score: number | null };
-  score: number | null;
-  /** Score change against the stored scan (over different rule sets when the profiles differ). */
-  score_change: number | null;
-  counts: Record<string, number>;
-  /** Rules evaluated now and present in the stored results too. */
-  compared: number;
-  newly_failing: Change[];
-  newly_passing: Change[];
-  /** Every other change of verdict among the compared rules. */
-  other_changes: Change[];
-  /** Rules `not_checked` because the snapshot lacks facts they need (a rescan would collect them). */
-  missing_facts: { rule: string; facts: string[] }[];
-  results: {
-    rule: string;
-    severity: string;
-    status: ResultStatus;
-    message: string;
-    /** The waiver in force today that covers this failing rule (the status stays the rule's own verdict). */
-    waiver: string | null;
-  }[];
-  /** Failing rules covered by a waiver in force today. */
-  waived: { rule: string; waiver: string; expires: string }[];
-  /** Time to evaluate the rules over the snapshot (loading and decompressing it not included). */
-  duration_ms: number;
-  load_ms: number;
-}
-
 interface EvaluateFlags {
   profile: string;
   tailoring?: string;
@@ -116,7 +77,7 @@ const BATCH = 100;
  * JSON each asset is one line of the `assets` array (a fleet's report stays greppable and half the size).
  */
 let pipeWatched = false;
-async function emit(text: string): Promise<void> {
+async function emit(text: string | Uint8Array): Promise<void> {
   if (!pipeWatched) {
     pipeWatched = true;
     // The reader went away (`| head`): stop writing, quietly, as other command-line tools do.
@@ -141,7 +102,7 @@ async function evaluateCommand(o: EvaluateFlags, profileExplicit: boolean): Prom
     ...(o.tailoring ? { tailoring: o.tailoring } : {}),
   };
   const selected = await select(spec);
-  const { selections, canonical, profile } = selected;
+  const { selections, profile } = selected;
   const date = today();
   const json = o.format === 'json';
   const unscanned: { id: string; name: string }[] = [];
@@ -158,31 +119,32 @@ async function evaluateCommand(o: EvaluateFlags, profileExplicit: boolean): Prom
         ? `{\n  "schema": "bulwark/evaluate@1",\n  "profile": ${JSON.stringify(profile)},\n  "tailoring": ${JSON.stringify(o.tailoring ?? null)},\n  "policies": ${JSON.stringify(o.policy ?? [])},\n  "rules": ${selections.length},\n  "assets": [`
         : `What-if: ${selections.length} rule(s) of ${profile}${o.tailoring ? ` tailored by ${o.tailoring}` : ''} over the latest stored snapshot of ${latest.length} asset(s); nothing is stored.\n\n`,
     );
-    const evaluator = makeEvaluator(spec, selected, latest.length);
+    const evaluator = makeEvaluator(spec, selected, latest.length, json ? 'json' : 'text');
     try {
       const load = async (batch: RankedScan[]) => {
         const l0 = performance.now();
-        const scanIds = batch.map((s) => s.id);
-        const [blobs, stored] = [await store.snapshotBlobs(scanIds), await store.resultStatusesOf(scanIds)];
-        return { batch, blobs, stored, ms: (performance.now() - l0) / Math.max(1, batch.length) };
+        const rows = await store.snapshotsOf(batch.map((s) => s.id));
+        return { batch, rows, ms: (performance.now() - l0) / Math.max(1, batch.length) };
       };
       let next = latest.length > 0 ? load(latest.slice(0, BATCH)) : undefined;
       for (let i = 0; next; i += BATCH) {
-        const { batch, blobs, stored, ms } = await next;
-        // The next batch is read while this one is evaluated.
+        const { batch, rows, ms } = await next;
+        // The whole batch goes to the workers at once; the next batch is read while they evaluate it.
         const runs = batch.map((scan) => {
-          const blob = blobs.get(scan.id);
-          return blob === undefined
-            ? Promise.resolve(undefined)
-            : evaluator.run(blob, scan.mode === 'live' ? 'live' : 'offline');
+          const row = rows.get(scan.id);
+          const asset = assets.get(scan.asset_id);
+          return evaluator.run({
+            scan,
+            facts: row?.facts,
+            verdicts: row?.verdicts ?? '{}',
+            waivers: asset ? waiversCovering(asset, waivers, date) : [],
+            readMs: ms,
+          });
         });
         next = i + BATCH < latest.length ? load(latest.slice(i + BATCH, i + 2 * BATCH)) : undefined;
-        for (const [j, scan] of batch.entries()) {
-          const v = await runs[j]!;
-          const asset = assets.get(scan.asset_id);
-          const waiverFor = waiverIndex(asset ? waiversCovering(asset, waivers, date) : [], canonical);
-          const e = assetEvaluation(scan, v, stored.get(scan.id) ?? new Map<string, string>(), waiverFor, ms);
-          await emit(json ? `${evaluated === 0 ? '' : ','}\n    ${JSON.stringify(e)}` : textOf(e));
+        for (const run of runs) {
+          if (json) await emit(evaluated === 0 ? '\n    ' : ',\n    ');
+          await emit(await run);
           evaluated++;
         }
       }
@@ -190,65 +152,6 @@ async function evaluateCommand(o: EvaluateFlags, profileExplicit: boolean): Prom
       await evaluator.close();
     }
   });
-
-  function assetEvaluation(
-    scan: RankedScan,
-    v: SnapshotVerdicts | undefined,
-    storedStatuses: Map<string, string>,
-    waiverFor: (rule: string) => Waiver | undefined,
-    loadMs: number,
-  ): AssetEvaluation {
-    // A scan without a snapshot (an import): every rule is not_checked, as over an empty snapshot.
-    const statuses: ResultStatus[] = v?.statuses ?? selections.map(() => 'not_checked');
-    const messages = v?.messages ?? selections.map(() => 'the stored scan has no fact snapshot');
-    // Stored verdicts by today's rule ids: a rule renamed since keeps its history through its alias.
-    const before = new Map<string, string>();
-    for (const [id, status] of storedStatuses) before.set(canonical(id) ?? id, status);
-    const changes: Change[] = [];
-    let compared = 0;
-    selections.forEach((s, i) => {
-      const was = before.get(s.rule.id);
-      if (was === undefined) return;
-      compared++;
-      if (was !== statuses[i]) changes.push({ rule: s.rule.id, was, now: statuses[i]! });
-    });
-    const score = v?.score ?? null;
-    const results = selections.map((s, i) => {
-      const status = statuses[i]!;
-      return {
-        rule: s.rule.id,
-        severity: s.severity,
-        status,
-        message: messages[i]!,
-        waiver: status === 'fail' ? (waiverFor(s.rule.id)?.id ?? null) : null,
-      };
-    });
-    return {
-      asset: { id: scan.asset_id, name: scan.asset_name },
-      scan: {
-        id: scan.id,
-        started_at: scan.started_at,
-        mode: scan.mode,
-        profile: scan.profile,
-        score: scan.score,
-      },
-      score,
-      score_change: score === null || scan.score === null ? null : Math.round((score - scan.score) * 10) / 10,
-      counts: v?.counts ?? { not_checked: selections.length },
-      compared,
-      newly_failing: changes.filter((c) => c.now === 'fail'),
-      newly_passing: changes.filter((c) => c.now === 'pass' && c.was === 'fail'),
-      other_changes: changes.filter((c) => c.now !== 'fail' && !(c.now === 'pass' && c.was === 'fail')),
-      missing_facts: (v?.missing ?? []).map(([i, facts]) => ({ rule: selections[i]!.rule.id, facts })),
-      results,
-      waived: results.flatMap((r) => {
-        const w = r.status === 'fail' ? waiverFor(r.rule) : undefined;
-        return w ? [{ rule: r.rule, waiver: w.id, expires: w.expires }] : [];
-      }),
-      duration_ms: Math.round((v?.evalMs ?? 0) * 100) / 100,
-      load_ms: Math.round((loadMs + (v?.loadMs ?? 0)) * 100) / 100,
-    };
-  }
 
   if (json) {
     await emit(`${evaluated === 0 ? '' : '\n  '}],\n  "unscanned": ${JSON.stringify(unscanned)}\n}\n`);
@@ -258,39 +161,6 @@ async function evaluateCommand(o: EvaluateFlags, profileExplicit: boolean): Prom
   for (const u of unscanned) out.push(`${u.name} (${u.id}): no stored scan`, '');
   if (evaluated === 0 && unscanned.length === 0) out.push('no asset selected', '');
   await emit(out.join('\n'));
-}
-
-function textOf(e: AssetEvaluation): string {
-  const c = e.counts;
-  const out: string[] = [
-    `${e.asset.name} (${e.asset.id})`,
-    `  snapshot   scan ${e.scan.id} of ${e.scan.started_at} (${e.scan.mode}, profile ${e.scan.profile}, score ${fmtScore(e.scan.score)})`,
-    `  score      ${fmtScore(e.score)}${e.score_change === null ? '' : ` (${fmtDelta(e.score_change)} against the stored scan)`}`,
-    `  results    ${Object.entries(c)
-      .filter(([, n]) => n > 0)
-      .map(([k, n]) => `${n} ${k}`)
-      .join(', ')}`,
-    `  compared   ${e.compared} rule(s) present in both: ${e.newly_failing.length} newly failing, ${e.newly_passing.length} newly passing, ${e.other_changes.length} other change(s)`,
-    ...e.newly_failing.map(
-      (x) =>
-        `    newly failing  ${x.rule} (was ${x.was})${e.waived.some((w) => w.rule === x.rule) ? ' — waived' : ''}`,
-    ),
-    ...e.newly_passing.map((x) => `    newly passing  ${x.rule} (was ${x.was})`),
-    ...e.other_changes.map((x) => `    changed        ${x.rule} (${x.was} → ${x.now})`),
-  ];
-  if (e.missing_facts.length > 0)
-    out.push(
-      `  not checked ${e.missing_facts.length} rule(s): the snapshot lacks facts they need (a scan with this profile would collect them):`,
-      ...e.missing_facts.slice(0, 20).map((m) => `    ${m.rule}: ${m.facts.join(', ')}`),
-      ...(e.missing_facts.length > 20 ? [`    … and ${e.missing_facts.length - 20} more`] : []),
-    );
-  if (e.waived.length > 0)
-    out.push(
-      `  waived     ${e.waived.length} failing rule(s) covered by a waiver in force today (the verdict underneath is fail):`,
-      ...e.waived.map((w) => `    waived (fail)  ${w.rule}: ${w.waiver} until ${w.expires}`),
-    );
-  out.push(`  evaluated in ${e.duration_ms} ms`, '', '');
-  return out.join('\n');
 }
 
 async function historyCommand(

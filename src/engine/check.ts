@@ -321,6 +321,33 @@ function selectRows(
     .filter((r) => matchCompiled(parts, r, env));
 }
 
+/** Every leaf of a check, in evaluation order. */
+export function leavesOf(c: Check | undefined, out: LeafCheck[] = []): LeafCheck[] {
+  if (!c) return out;
+  if (isLeaf(c)) out.push(c);
+  else if ('all' in c) for (const x of c.all) leavesOf(x, out);
+  else if ('any' in c) for (const x of c.any) leavesOf(x, out);
+  else if ('not' in c) leavesOf(c.not, out);
+  return out;
+}
+
+/**
+ * The rows of `fact` whose content a leaf's status and message can depend on: the rows its `where` may select,
+ * found through the row index (a superset of the selection, in row order), or null when the leaf may read every
+ * row (no `where`, or one the index cannot narrow). Together with the fact's key, status and reason, the mode and
+ * the parameters, they decide the leaf's status and message; only its evidence also counts the rows examined.
+ * A fleet re-evaluation remembers verdicts by them: two hosts whose package lists differ, but not in the
+ * packages a rule asks about, get that rule's verdict once.
+ */
+export function leafCandidates(leaf: LeafCheck, fact: Fact, schemas: FactSchemas): readonly Row[] | null {
+  if (!leaf.where) return null;
+  const plan = planOf(compile(leaf.where, schemas[leaf.fact]?.fields ?? {}));
+  if (!plan) return null;
+  const hits = new Set<number>();
+  for (const list of runPlan(plan, fact.rows)) for (const i of list) hits.add(i);
+  return [...hits].sort((a, b) => a - b).map((i) => fact.rows[i]!);
+}
+
 function matches(
   cond: Condition,
   row: Row,

@@ -34,6 +34,21 @@ export function platformMatches(platforms: readonly string[], facts: ReadonlyMap
   return platforms.some((p) => (families[p] ?? [p]).some((f) => ids.includes(f)));
 }
 
+/**
+ * The part of the `os` fact that platformMatches (and its not_applicable message) reads: its status and the
+ * first row's id, id_like and pretty_name. Two systems alike in these get the same platform decision for every
+ * rule, whatever their hostnames or versions: a fleet re-evaluation remembers verdicts by it.
+ */
+export function platformView(os: Fact): Fact {
+  const row = os.rows[0];
+  return {
+    ...os,
+    rows: row
+      ? [{ id: row['id'] ?? null, id_like: row['id_like'] ?? null, pretty_name: row['pretty_name'] ?? null }]
+      : [],
+  };
+}
+
 export function evaluateRule(
   sel: RuleSelection,
   facts: ReadonlyMap<string, Fact>,

@@ -30,7 +30,14 @@ export interface ScoreSummary {
   costliest: { rule: string; title: string; severity: Severity; points: number }[];
 }
 
-export function summarise(results: readonly RuleResult[]): ScoreSummary {
+/** The score and the counts alone: what a fleet re-evaluation shows per asset (summarise adds the rest). */
+export function scoreOf(results: Iterable<{ status: ResultStatus; severity: Severity }>): {
+  score: number | null;
+  counts: Record<ResultStatus, number>;
+  failedBySeverity: Record<Severity, number>;
+  /** Σ weight(pass + fail): what one failed rule's points are a share of. */
+  total: number;
+} {
   const counts = {
     pass: 0,
     fail: 0,
@@ -54,6 +61,11 @@ export function summarise(results: readonly RuleResult[]): ScoreSummary {
       failedBySeverity[r.severity]++;
     }
   }
+  return { score: total > 0 ? Math.round((1000 * got) / total) / 10 : null, counts, failedBySeverity, total };
+}
+
+export function summarise(results: readonly RuleResult[]): ScoreSummary {
+  const { score, counts, failedBySeverity, total } = scoreOf(results);
   const costliest = results
     .filter((r) => r.status === 'fail')
     .map((r) => ({
@@ -67,7 +79,7 @@ export function summarise(results: readonly RuleResult[]): ScoreSummary {
         b.points - a.points || severityRank(b.severity) - severityRank(a.severity) || byText(a.rule, b.rule),
     );
   return {
-    score: total > 0 ? Math.round((1000 * got) / total) / 10 : null,
+    score,
     formula:
       '100 × Σ weight(passed) / Σ weight(passed + failed); weights info 0, low 1, medium 3, high 6, critical 10',
     weights: SEVERITY_WEIGHTS,
