@@ -92,6 +92,7 @@ const { runScan } = await dist('scan/run.js');
 const { FsTarget } = await dist('targets/target.js');
 const { Store } = await dist('store/db.js');
 const { resolveProfile } = await dist('engine/profile.js');
+const { prng } = await dist('core/prng.js');
 const catalogue = loadCatalogue();
 
 /** A root holding every default-profile rule's first failing fixture (the first file of a path wins). */
@@ -124,16 +125,6 @@ async function baseScans() {
 }
 
 // ---------------------------------------------------------------- mutations
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const RISKY = [
   'telnetd',
   'rsh-server',

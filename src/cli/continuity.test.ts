@@ -41,6 +41,22 @@ interface Evaluation {
   }[];
 }
 
+/**
+ * `bulwark evaluate --format json` over a store, with what may differ between runs zeroed: timings, and how many
+ * verdicts each thread's memory supplied. No verdict may differ.
+ */
+async function evaluateFleet(store: string): Promise<Evaluation> {
+  const r = await bulwark('evaluate', '--db', store, '--format', 'json');
+  assert.equal(r.code, 0, show(r));
+  const e = JSON.parse(r.stdout) as Evaluation;
+  for (const a of e.assets) {
+    a.duration_ms = 0;
+    (a as { load_ms?: number }).load_ms = 0;
+    (a as { reused?: number }).reused = 0;
+  }
+  return e;
+}
+
 before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-continuity-'));
   db = path.join(tmp, 'history.db');
@@ -230,16 +246,7 @@ test('evaluate over a fleet in worker threads gives what one thread gives, in th
   const run = async (threads: string) => {
     process.env['BULWARK_EVALUATE_THREADS'] = threads;
     try {
-      const r = await bulwark('evaluate', '--db', fleet, '--format', 'json');
-      assert.equal(r.code, 0, show(r));
-      const e = JSON.parse(r.stdout) as Evaluation;
-      // Timings, and how many verdicts each thread's memory supplied, differ; no verdict may.
-      for (const a of e.assets) {
-        a.duration_ms = 0;
-        (a as { load_ms?: number }).load_ms = 0;
-        (a as { reused?: number }).reused = 0;
-      }
-      return e;
+      return await evaluateFleet(fleet);
     } finally {
       delete process.env['BULWARK_EVALUATE_THREADS'];
     }
@@ -260,17 +267,7 @@ test('evaluate over a fleet in worker threads gives what one thread gives, in th
 
 test('scans stored before migration 0008 (gzip snapshot, no verdicts column) evaluate as they did', async () => {
   const fleet = path.join(tmp, 'fleet.db');
-  const evaluate = async () => {
-    const r = await bulwark('evaluate', '--db', fleet, '--format', 'json');
-    assert.equal(r.code, 0, show(r));
-    const e = JSON.parse(r.stdout) as Evaluation;
-    for (const a of e.assets) {
-      a.duration_ms = 0;
-      (a as { load_ms?: number }).load_ms = 0;
-      (a as { reused?: number }).reused = 0;
-    }
-    return e;
-  };
+  const evaluate = () => evaluateFleet(fleet);
   const now = await evaluate();
   assert.ok(now.assets.length >= 5);
   assert.ok(now.assets.every((a) => a.compared > 0));

@@ -14,6 +14,7 @@ import { resolveProfile } from '../engine/profile.js';
 import { evaluateSelections, runScan } from '../scan/run.js';
 import { FsTarget } from '../targets/target.js';
 import { encodeSnapshot } from '../store/snapshot.js';
+import { prng } from '../core/prng.js';
 import { select, snapshotEvaluator } from './evaluate-fleet.js';
 import { assessor } from './evaluate-assess.js';
 
@@ -58,17 +59,6 @@ after(() => {
   for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
   bases = [];
 });
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A variant of a snapshot: the ways hosts of a fleet differ, and facts that went missing or failed. */
 function mutate(facts: readonly Fact[], i: number, rnd: () => number): Fact[] {

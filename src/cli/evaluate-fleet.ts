@@ -379,7 +379,7 @@ export function jobRunner(selected: Selected, format: 'json' | 'text'): (job: As
 export const WORKER_THRESHOLD = 64;
 
 /** Jobs a worker holds at once: enough to keep it busy while this thread reads and writes, no more. */
-const WORKER_QUEUE = 2;
+const WORKER_QUEUE = 32;
 
 /**
  * An evaluator for `count` snapshots: in this thread for a few, else in one worker thread per core, each taking
