@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
+import { decodeSnapshot, encodeSnapshot, openSnapshot } from '../store/snapshot.js';
 import pg from 'pg';
 import { PG_URL, TestStores } from '../store/testing.js';
 import { runBulwark, show, type Run } from './testing.js';
@@ -100,6 +102,68 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         assert.match(r.stderr, /BW_DB_CORRUPT/);
         assert.ok(!(r.stdout + r.stderr).includes('hunter2'));
       });
+
+      // The snapshot checks are the same code on both backends; a SQLite file is the easy one to damage.
+      if (backend === 'sqlite')
+        test('check: a damaged fact snapshot is named — a byte changed under its hash, or a truncated one', async () => {
+          const where = path.join(stores.dir, 'snapshots.db');
+          for (let i = 0; i < 3; i++)
+            assert.equal((await bulwark('scan', '--root', root, '--db', where, '--no-report', '-q')).code, 0);
+          const raw = new Database(where);
+          try {
+            const [a, b] = raw.prepare('select id, facts from scans order by started_at limit 2').all() as {
+              id: string;
+              facts: Buffer;
+            }[];
+            // Scan a: one fact's rows changed, the index keeping the old content hash (what a flipped bit that still
+            // decompresses looks like). Scan b: cut short.
+            const facts = decodeSnapshot(a!.facts);
+            const victim = facts.find((f) => f.rows.length > 0)!;
+            victim.rows = victim.rows.slice(1);
+            const forged = encodeSnapshot(facts);
+            const headLength = forged.readUInt32LE(4);
+            const index = JSON.parse(
+              inflateRawSync(forged.subarray(8, 8 + headLength)).toString(),
+            ) as unknown[][];
+            const original = openSnapshot(a!.facts).entries.get(victim.key)!.hash;
+            for (const e of index) if (e[0] === victim.key) e[1] = original;
+            const head = deflateRawSync(JSON.stringify(index));
+            const len = Buffer.alloc(4);
+            len.writeUInt32LE(head.length);
+            const put = raw.prepare('update scans set facts = ? where id = ?');
+            put.run(
+              Buffer.concat([forged.subarray(0, 4), len, head, forged.subarray(8 + headLength)]),
+              a!.id,
+            );
+            put.run(b!.facts.subarray(0, b!.facts.length - 40), b!.id);
+            raw.prepare("update scans set verdicts = '[' where id = ?").run(b!.id);
+            const r = await bulwark('db', 'check', '--db', where);
+            assert.equal(r.code, 3, show(r));
+            assert.ok(
+              r.stdout.includes(
+                `scan ${a!.id}: its fact snapshot: fact ${victim.key} does not match the content hash`,
+              ),
+              show(r),
+            );
+            assert.match(
+              r.stdout,
+              new RegExp(`scan ${b!.id}: its fact snapshot: a stored fact snapshot is damaged`),
+            );
+            assert.match(r.stdout, new RegExp(`scan ${b!.id}: its verdicts are not a JSON object`));
+            assert.ok(
+              !r.stdout.includes(
+                'scan ' +
+                  (
+                    raw.prepare('select id from scans order by started_at desc limit 1').get() as {
+                      id: string;
+                    }
+                  ).id,
+              ),
+            );
+          } finally {
+            raw.close();
+          }
+        });
 
       test(
         'backup: online while a scan writes, 0600, verified, never overwrites without --force',

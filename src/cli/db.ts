@@ -216,7 +216,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     });
   db.command('check')
     .description(
-      'integrity (SQLite integrity_check, foreign keys) and that every scan has all its results; exit 3 when damaged',
+      'integrity (SQLite integrity_check, foreign keys), that every scan has all its results, and that every fact snapshot decodes and matches its content hashes; exit 3 when damaged',
     )
     .option('--db <path|url>', DB_HELP)
     .addOption(new Option('--format <format>', 'what to print').choices(['text', 'json']).default('text'))

@@ -36,7 +36,7 @@ import {
 import type { ScanOutcome } from '../scan/run.js';
 import { dbPassword, isPostgresUrl, redactDbLocation, scrubPassword } from './path.js';
 import { remediationMigration } from '../remediate/store.js';
-import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
+import { decodeSnapshot, encodeSnapshot, snapshotProblem } from './snapshot.js';
 
 export type Backend = 'sqlite' | 'postgres';
 
@@ -1720,6 +1720,33 @@ export class Store {
         const have = n.get(s.id) ?? 0;
         if (have !== declared) problems.push(`scan ${s.id}: ${have} results stored, ${declared} declared`);
       }
+      // Every fact of every snapshot decodes and matches its content hash; the verdicts column, where there is
+      // one, agrees with the results in number. A batch of snapshots at a time.
+      checked.push('fact snapshots and verdicts readable');
+      const ids = scans.map((s) => s.id);
+      let damaged = 0;
+      for (let i = 0; i < ids.length; i += 200) {
+        const rows = await this.db
+          .selectFrom('scans')
+          .select(['id', 'facts', 'verdicts'])
+          .where('id', 'in', ids.slice(i, i + 200))
+          .execute();
+        for (const r of rows) {
+          const why = snapshotProblem(r.facts);
+          const verdicts = r.verdicts === null ? undefined : parseVerdicts(r.verdicts);
+          const whyVerdicts =
+            r.verdicts === null
+              ? undefined
+              : verdicts === undefined
+                ? 'its verdicts are not a JSON object'
+                : verdicts.size !== (n.get(r.id) ?? 0)
+                  ? `${verdicts.size} verdicts stored with it, ${n.get(r.id) ?? 0} results`
+                  : undefined;
+          for (const problem of [why && `its fact snapshot: ${why}`, whyVerdicts])
+            if (problem && damaged++ < 50) problems.push(`scan ${r.id}: ${problem}`);
+        }
+      }
+      if (damaged > 50) problems.push(`… and ${damaged - 50} more damaged snapshots or verdicts`);
     } catch (e) {
       throw this.mapError(e);
     }

@@ -301,6 +301,25 @@ export function decodeBody(body: Uint8Array, key: string, rows?: Row[]): Fact {
   return { ...content, provenance };
 }
 
+/**
+ * What is wrong with a stored snapshot, or undefined when every fact decodes and (format 2) matches the content
+ * hash in the index. Compressed bodies carry no checksum of their own: the hashes are what catch a changed byte
+ * that still decompresses. For `bulwark db check`.
+ */
+export function snapshotProblem(blob: Uint8Array): string | undefined {
+  try {
+    const snap = openSnapshot(blob);
+    for (const [key, e] of snap.entries) {
+      const f = snap.fact(key);
+      if (snap.format === 2 && f && factHash(f) !== e.hash)
+        return `fact ${key} does not match the content hash stored with it`;
+    }
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
 /** A stored snapshot of either format → its facts. */
 export function decodeSnapshot(blob: Uint8Array): Fact[] {
   return openSnapshot(blob).all();
