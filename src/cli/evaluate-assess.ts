@@ -9,6 +9,7 @@ import type { ResultStatus } from '../core/types.js';
 import type { Waiver } from '../core/waiver.js';
 import { waiverIndex } from '../core/waiver.js';
 import type { RankedScan } from '../store/db.js';
+import { parseVerdicts } from '../store/verdicts.js';
 import type { Selected, SnapshotVerdicts, Verdict } from './evaluate-fleet.js';
 
 export const fmtScore = (s: number | null) => (s === null ? 'n/a' : String(s));
@@ -69,16 +70,6 @@ export interface AssessJob {
   readMs: number;
 }
 
-/** The stored verdicts (a JSON object rule id → status) as an object; empty when they are not one. */
-function storedVerdicts(text: string): Readonly<Record<string, unknown>> {
-  try {
-    const v: unknown = JSON.parse(text);
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
 /**
  * An assessor: job + its verdicts → the asset's entry, as one JSON line (without the separator) or a text block.
  */
@@ -100,7 +91,7 @@ export function assessor(
   return (job, v) => {
     const { scan } = job;
     const verdicts = v?.verdicts ?? noSnapshot;
-    const before = storedVerdicts(job.verdicts);
+    const before = parseVerdicts(job.verdicts) ?? new Map<string, string>();
     const waiverFor = job.waivers.length > 0 ? waiverIndex(job.waivers, canonical) : undefined;
     const changes: Change[] = [];
     let compared = 0;
@@ -111,8 +102,8 @@ export function assessor(
       const now = verdicts[i]!.status;
       let was: string | undefined;
       for (const stored of storedIds[i]!) {
-        const x = before[stored];
-        if (typeof x === 'string' && Object.hasOwn(before, stored)) {
+        const x = before.get(stored);
+        if (x !== undefined) {
           was = x;
           break;
         }

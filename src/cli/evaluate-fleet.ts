@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { BulwarkError } from '../core/errors.js';
 import { factKey, type ResultStatus } from '../core/types.js';
 import type { Fact, FactSchemas, Row } from '../core/types.js';
-import { platformView, requiredFacts, type RuleSelection } from '../engine/evaluate.js';
+import { platformView, type RuleSelection } from '../engine/evaluate.js';
 import { leafArgs, leafCandidates, leavesOf } from '../engine/check.js';
 import { scoreOf } from '../engine/score.js';
 import { factSchemas } from '../collect/registry.js';
@@ -185,15 +185,15 @@ export function snapshotEvaluator(
   selections: readonly RuleSelection[],
 ): (blob: Uint8Array, mode: 'live' | 'offline') => SnapshotVerdicts {
   const schemas: FactSchemas = factSchemas();
-  const needs = selections.map((s) => [...new Set(requiredFacts([s]).map((r) => factKey(r)))]);
-  const checksRead = selections.map(
-    (s) =>
-      new Set(
-        requiredFacts([s])
-          .slice(1)
-          .map((r) => factKey(r)),
-      ),
+  const leaves = selections.map((s) =>
+    [...leavesOf(s.rule.applies_if), ...leavesOf(s.rule.check)].map((leaf) => ({
+      leaf,
+      key: factKey({ name: leaf.fact, args: leafArgs(leaf, s.params) }),
+    })),
   );
+  // What each rule reads: its checks' facts, and `os` for the platform decision (as requiredFacts says).
+  const checksRead = leaves.map((ls) => new Set(ls.map((l) => l.key)));
+  const needs = checksRead.map((keys) => [...new Set(['os', ...keys])]);
   // Rules reading the same facts share their first memory: one key per group and snapshot (`os` standing for
   // its platform view unless a check reads it), one lookup answering every rule of the group.
   const groupIds = new Map<string, number>();
@@ -208,12 +208,6 @@ export function snapshotEvaluator(
     }
     groups[g]!.rules.push(i);
   });
-  const leaves = selections.map((s) =>
-    [...leavesOf(s.rule.applies_if), ...leavesOf(s.rule.check)].map((leaf) => ({
-      leaf,
-      key: factKey({ name: leaf.fact, args: leafArgs(leaf, s.params) }),
-    })),
-  );
   const memos: RuleMemo[] = selections.map(() => ({
     byRows: new Map(),
     verdicts: new Map(),

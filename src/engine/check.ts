@@ -61,13 +61,17 @@ export function leafArgs(leaf: LeafCheck, params: Readonly<Record<string, unknow
 export function leafRequests(
   c: Check | undefined,
   params: Readonly<Record<string, unknown>> = {},
-  out: { name: string; args: Record<string, string> }[] = [],
-) {
+): { name: string; args: Record<string, string> }[] {
+  return leavesOf(c).map((leaf) => ({ name: leaf.fact, args: leafArgs(leaf, params) }));
+}
+
+/** Every leaf of a check, in evaluation order. */
+export function leavesOf(c: Check | undefined, out: LeafCheck[] = []): LeafCheck[] {
   if (!c) return out;
-  if (isLeaf(c)) out.push({ name: c.fact, args: leafArgs(c, params) });
-  else if ('all' in c) for (const x of c.all) leafRequests(x, params, out);
-  else if ('any' in c) for (const x of c.any) leafRequests(x, params, out);
-  else if ('not' in c) leafRequests(c.not, params, out);
+  if (isLeaf(c)) out.push(c);
+  else if ('all' in c) for (const x of c.all) leavesOf(x, out);
+  else if ('any' in c) for (const x of c.any) leavesOf(x, out);
+  else if ('not' in c) leavesOf(c.not, out);
   return out;
 }
 
@@ -319,16 +323,6 @@ function selectRows(
     .sort((a, b) => a - b)
     .map((i) => rows[i]!)
     .filter((r) => matchCompiled(parts, r, env));
-}
-
-/** Every leaf of a check, in evaluation order. */
-export function leavesOf(c: Check | undefined, out: LeafCheck[] = []): LeafCheck[] {
-  if (!c) return out;
-  if (isLeaf(c)) out.push(c);
-  else if ('all' in c) for (const x of c.all) leavesOf(x, out);
-  else if ('any' in c) for (const x of c.any) leavesOf(x, out);
-  else if ('not' in c) leavesOf(c.not, out);
-  return out;
 }
 
 /**

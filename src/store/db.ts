@@ -37,6 +37,7 @@ import type { ScanOutcome } from '../scan/run.js';
 import { dbPassword, isPostgresUrl, redactDbLocation, scrubPassword } from './path.js';
 import { remediationMigration } from '../remediate/store.js';
 import { decodeSnapshot, encodeSnapshot, snapshotProblem } from './snapshot.js';
+import { encodeVerdicts, parseVerdicts } from './verdicts.js';
 
 export type Backend = 'sqlite' | 'postgres';
 
@@ -634,11 +635,6 @@ export function serialOf(facts: readonly Fact[]): string | null {
   return null;
 }
 
-/** A stored fact snapshot (either format: src/store/snapshot.ts) → its facts. */
-export function decodeFacts(blob: Uint8Array): Fact[] {
-  return decodeSnapshot(blob);
-}
-
 export function identityOf(scan: ScanOutcome, assetName?: string): Identity {
   const os = scan.facts.find((f) => f.key === 'os')?.rows[0];
   const rawMachineId = typeof os?.['machine_id'] === 'string' ? os['machine_id'].trim() : '';
@@ -658,19 +654,6 @@ export function identityOf(scan: ScanOutcome, assetName?: string): Identity {
   const kind = scan.target.kind === 'live' ? 'host' : 'image';
   const name = assetName ?? (scan.target.kind === 'live' ? (hostname ?? 'localhost') : scan.target.root);
   return { kind, machineId, serial: serialOf(scan.facts), hostname, macs, ips: [], name };
-}
-
-/** A scan's verdicts column → rule id → status; undefined when it is not the object it should be. */
-function parseVerdicts(text: string): Map<string, string> | undefined {
-  try {
-    const v: unknown = JSON.parse(text);
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
-    const out = new Map<string, string>();
-    for (const [rule, status] of Object.entries(v)) if (typeof status === 'string') out.set(rule, status);
-    return out;
-  } catch {
-    return undefined;
-  }
 }
 
 function parseList(text: string): string[] {
@@ -831,7 +814,7 @@ function* saveSteps(
       score: scan.summary.score,
       counts: JSON.stringify(scan.summary.counts),
       facts: encodeSnapshot(scan.facts),
-      verdicts: JSON.stringify(Object.fromEntries(scan.results.map((r) => [r.rule, r.status]))),
+      verdicts: encodeVerdicts(scan.results),
       tool_score: opts.toolScore?.value ?? null,
       tool_score_system: opts.toolScore?.system ?? null,
       tool_score_max: opts.toolScore?.maximum ?? null,
@@ -1125,7 +1108,7 @@ export class Store {
 
   async loadFacts(scanId: string): Promise<Fact[] | undefined> {
     const row = await this.db.selectFrom('scans').select('facts').where('id', '=', scanId).executeTakeFirst();
-    return row ? decodeFacts(row.facts) : undefined;
+    return row ? decodeSnapshot(row.facts) : undefined;
   }
 
   /**
