@@ -62,7 +62,7 @@ async function populate() {
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = OFF');
   const rules = JSON.parse(fs.readFileSync(catalogueFile, 'utf8')).rules.slice(0, R);
-  const W = { info: 0, low: 1, medium: 3, high: 6, critical: 10 };
+  const { scoreOf } = await import(pathToFileURL(path.join(REPO, 'dist', 'src', 'engine', 'score.js')).href);
   const facts = gzipSync(
     JSON.stringify([
       {
@@ -113,24 +113,10 @@ async function populate() {
       const name = `host-${String(i).padStart(5, '0')}`;
       const at = new Date(Date.UTC(2026, 10, 1 + (i % 20), 8, 0, 0)).toISOString();
       insAsset.run(id, name, name, at, at, JSON.stringify([`site-${i % 7}`]), `zone-${i % 12}`);
-      const counts = {
-        pass: 0,
-        fail: 0,
-        error: 0,
-        not_applicable: 0,
-        not_checked: 0,
-        manual: 0,
-        informational: 0,
-      };
-      let got = 0;
-      let total = 0;
       const scan = `10000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
       const rows = [];
       for (const r of rules) {
         const status = statuses[Math.floor(rnd() * statuses.length)];
-        counts[status]++;
-        if (status === 'pass' || status === 'fail') total += W[r.severity];
-        if (status === 'pass') got += W[r.severity];
         rows.push([
           scan,
           r.id,
@@ -152,15 +138,8 @@ async function populate() {
           ]),
         ]);
       }
-      insScan.run(
-        scan,
-        id,
-        at,
-        at,
-        total ? Math.round((1000 * got) / total) / 10 : null,
-        JSON.stringify(counts),
-        facts,
-      );
+      const score = scoreOf(rows.map(([, , , status, severity]) => ({ status, severity })));
+      insScan.run(scan, id, at, at, score.score, JSON.stringify(score.counts), facts);
       for (const row of rows) insResult.run(...row);
     }
   });
@@ -244,21 +223,17 @@ else {
   const K = Math.min(N, Number(o['oscap-fleet']));
   const smallDb = path.join(OUT, `fleet-${K}x${R}.db`);
   if (!fs.existsSync(smallDb)) {
-    // The first K assets of the big database, copied by SQL (same rows).
+    // The first K assets of the big database, copied by SQL (same rows) into a store created and migrated by
+    // Bulwark (every table of every migration, so that the report finds what it reads).
     fs.rmSync(smallDb, { force: true });
+    const { Store } = await import(pathToFileURL(path.join(REPO, 'dist', 'src', 'store', 'db.js')).href);
+    await (await Store.open(smallDb)).close();
     const Database = require('better-sqlite3');
     const raw = new Database(smallDb);
     raw.exec(`attach database '${db.replace(/'/g, "''")}' as big`);
-    for (const t of ['kysely_migration', 'kysely_migration_lock'])
-      raw.exec(`create table ${t} as select * from big.${t}`);
-    raw.exec(
-      `create table assets as select * from big.assets where name < 'host-${String(K).padStart(5, '0')}'`,
-    );
-    raw.exec(`create table scans as select * from big.scans where asset_id in (select id from assets)`);
-    raw.exec(`create table results as select * from big.results where scan_id in (select id from scans)`);
-    raw.exec(`create table waivers as select * from big.waivers where 0`);
-    raw.exec(`create table baselines as select * from big.baselines where 0`);
-    raw.exec('create index results_scan on results (scan_id, rule_id)');
+    raw.exec(`insert into assets select * from big.assets where name < 'host-${String(K).padStart(5, '0')}'`);
+    raw.exec(`insert into scans select * from big.scans where asset_id in (select id from assets)`);
+    raw.exec(`insert into results select * from big.results where scan_id in (select id from scans)`);
     raw.close();
   }
   const xccdfK = path.join(OUT, `fleet-${K}.xccdf.xml`);
